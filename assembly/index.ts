@@ -1,7 +1,7 @@
 // WASM export surface. Everything crosses as offsets into the static arena (mem.ts);
 // the single TypeScript facade is src/crypto/wasm.ts.
 
-import { DESC, DESC_MAX, DESC_SIZE, IO, IO_SIZE, RAND, RAND_SIZE } from "./mem";
+import { DESC, DESC_MAX, DESC_SIZE, IO, IO_SIZE, KEYIN, RAND, RAND_SIZE } from "./mem";
 
 export { ensureSlotCapacity, getSlotCapacity, slotPtr } from "./mem";
 export { primCamelliaCmac, primCipher, primHash, primHmac, primPbkdf2, primRc4 } from "./primitives";
@@ -27,3 +27,15 @@ export function randPtr(): usize {
 export function randSize(): i32 {
   return RAND_SIZE;
 }
+export function keyInPtr(): usize {
+  return KEYIN;
+}
+
+export { krbBatch } from "./krb/batch";
+export { encryptedLength, prfLength, slotChecksum, slotDecrypt, slotEncrypt, slotPrf, slotVerify } from "./krb/profile";
+export { krbRandomToKey, krbStringToKey } from "./krb/s2k";
+export { slotClear, slotInit } from "./krb/slots";
+
+/** Test hook: RFC 3961 §5.1 n-fold of IO[src..src+inLen) into IO[dst..dst+outLen). */
+export { nfold } from "./krb/nfold";
+export { krbDeriveKey } from "./krb/slots";

@@ -16,9 +16,8 @@ export const DESC: usize = memory.data(DESC_SIZE * DESC_MAX, 16);
 export const RAND_SIZE: i32 = 64 * 1024;
 export const RAND: usize = memory.data(RAND_SIZE, 16);
 
-/** Scratch for the Kerberos layer (derivations, PRF, KDF inputs). */
-export const SCRATCH_SIZE: i32 = 4096;
-export const SCRATCH: usize = memory.data(SCRATCH_SIZE, 16);
+/** Where the host places a base key for slot setup (never in IO, which may hold a batch being built). */
+export const KEYIN: usize = memory.data(64, 16);
 
 /**
  * Key slots: one per (base key, usage). Each holds the derived-key material for

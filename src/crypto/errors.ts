@@ -24,3 +24,11 @@ export class CryptoError extends Error {
 
 /** Kerberos error number for an integrity failure (RFC 4120 §7.5.9). */
 export const KRB_AP_ERR_BAD_INTEGRITY = 31;
+
+/** A decrypt or checksum whose integrity check failed: KRB_AP_ERR_BAD_INTEGRITY. */
+export class IntegrityError extends CryptoError {
+  readonly krbCode = KRB_AP_ERR_BAD_INTEGRITY;
+  constructor(message: string) {
+    super("CRYPTO_INTEGRITY", message);
+  }
+}

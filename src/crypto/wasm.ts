@@ -13,6 +13,7 @@ export interface CoreExports {
   descSize(): number;
   randPtr(): number;
   randSize(): number;
+  keyInPtr(): number;
   ensureSlotCapacity(n: number): number;
   getSlotCapacity(): number;
   slotPtr(slot: number): number;
@@ -22,7 +23,42 @@ export interface CoreExports {
   primRc4(key: number, keyLen: number, src: number, dst: number, len: number): void;
   primCamelliaCmac(key: number, keyLen: number, src: number, len: number, dst: number): number;
   primCipher(cipher: number, mode: number, decrypt: number, key: number, keyLen: number, iv: number, src: number, dst: number, len: number): number;
+  nfold(src: number, inLen: number, dst: number, outLen: number): void;
+  slotInit(slot: number, etype: number, key: number, keyLen: number, usage: number, kind: number): number;
+  slotClear(slot: number): number;
+  slotEncrypt(slot: number, src: number, len: number, conf: number, dst: number): number;
+  slotDecrypt(slot: number, src: number, len: number, dst: number): number;
+  slotChecksum(slot: number, src: number, len: number, dst: number): number;
+  slotVerify(slot: number, src: number, len: number, mac: number, macLen: number): number;
+  slotPrf(slot: number, src: number, len: number, dst: number, racoon2: number): number;
+  encryptedLength(etype: number, len: number): number;
+  prfLength(etype: number, racoon2: number): number;
+  krbBatch(n: number): number;
+  krbStringToKey(etype: number, pw: number, pwLen: number, salt: number, saltLen: number, iter: number, dst: number): number;
+  krbRandomToKey(etype: number, src: number, dst: number): number;
+  krbDeriveKey(etype: number, key: number, keyLen: number, constant: number, constLen: number, outLen: number, dst: number): number;
 }
+
+/** Status codes returned by the Kerberos entry points (assembly/krb/slots.ts). */
+export const ST_OK = 0;
+export const ST_INTEGRITY = -1;
+export const ST_BAD_LENGTH = -2;
+export const ST_BAD_ETYPE = -3;
+export const ST_BAD_OP = -4;
+export const ST_BAD_SLOT = -5;
+export const ST_BAD_KEY_LENGTH = -6;
+export const ST_BAD_ARG = -7;
+
+/** Slot kinds (assembly/krb/slots.ts). */
+export const KIND_USAGE = 0;
+export const KIND_PRF = 1;
+
+/** Batch operations and descriptor layout (assembly/krb/batch.ts). */
+export const OP_ENCRYPT = 1;
+export const OP_DECRYPT = 2;
+export const OP_CHECKSUM = 3;
+export const OP_VERIFY = 4;
+export const OP_PRF = 5;
 
 export interface Core {
   readonly exports: CoreExports;
@@ -37,6 +73,8 @@ export interface Core {
   readonly descSize: number;
   readonly rand: number;
   readonly randSize: number;
+  /** 64 octets where a base key is placed for slot setup (kept apart from IO, which may hold a batch). */
+  readonly keyIn: number;
 }
 
 function instantiate(base64: string): Core {
@@ -69,6 +107,7 @@ function instantiate(base64: string): Core {
     descSize: exports.descSize(),
     rand: exports.randPtr(),
     randSize: exports.randSize(),
+    keyIn: exports.keyInPtr(),
   };
 }
 

@@ -1,0 +1,54 @@
+// RFC 3961 §5.1 n-fold: stretch or shrink an octet string to `outLen` octets.
+// The input is replicated lcm(inLen, outLen) / inLen times, copy r rotated right by
+// 13·r bits; the replicas are cut into outLen-octet chunks that are added as big-endian
+// integers with ones'-complement (end-around carry) addition.
+
+const COLS: usize = memory.data(256 * 4, 16);
+
+function gcd(a: i32, b: i32): i32 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/** Bit `pos` (0 = most significant bit of in[0]) of the input string. */
+
+function bitAt(src: usize, pos: i32): u32 {
+  return (<u32>load<u8>(src + <usize>(pos >> 3)) >> (7 - (pos & 7))) & 1;
+}
+
+/** outLen ≤ 256; inLen ≥ 1. */
+export function nfold(src: usize, inLen: i32, dst: usize, outLen: i32): void {
+  const nbits = inLen * 8;
+  const lcm = (inLen / gcd(inLen, outLen)) * outLen;
+  memory.fill(COLS, 0, <usize>outLen * 4);
+  for (let i = 0; i < lcm; i++) {
+    const copy = i / inLen;
+    const shift = (13 * copy) % nbits;
+    // Rotating right by `shift` means bit q of the replica is bit (q - shift) of the input.
+    let start = (i % inLen) * 8 - shift;
+    if (start < 0) start += nbits;
+    let byte: u32 = 0;
+    for (let b = 0; b < 8; b++) {
+      let p = start + b;
+      if (p >= nbits) p -= nbits;
+      byte = (byte << 1) | bitAt(src, p);
+    }
+    const col = COLS + <usize>(i % outLen) * 4;
+    store<u32>(col, load<u32>(col) + byte);
+  }
+  // Propagate carries from the least significant column; the carry out of the top wraps around.
+  let carry: u32 = 0;
+  do {
+    for (let j = outLen - 1; j >= 0; j--) {
+      const col = COLS + <usize>j * 4;
+      const v = load<u32>(col) + carry;
+      store<u32>(col, v & 0xff);
+      carry = v >> 8;
+    }
+  } while (carry != 0);
+  for (let j = 0; j < outLen; j++) store<u8>(dst + <usize>j, <u8>load<u32>(COLS + <usize>j * 4));
+}
