@@ -32,10 +32,8 @@ export function keyInPtr(): usize {
 }
 
 export { krbBatch } from "./krb/batch";
-export { encryptedLength, prfLength, slotChecksum, slotDecrypt, slotEncrypt, slotPrf, slotVerify } from "./krb/profile";
-export { krbRandomToKey, krbStringToKey } from "./krb/s2k";
-export { slotClear, slotInit } from "./krb/slots";
-
 /** Test hook: RFC 3961 §5.1 n-fold of IO[src..src+inLen) into IO[dst..dst+outLen). */
 export { nfold } from "./krb/nfold";
-export { krbDeriveKey } from "./krb/slots";
+export { encryptedLength, prfLength, slotChecksum, slotDecrypt, slotEncrypt, slotPrf, slotVerify } from "./krb/profile";
+export { krbRandomToKey, krbStringToKey } from "./krb/s2k";
+export { krbDeriveKey, slotClear, slotInit } from "./krb/slots";

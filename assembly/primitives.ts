@@ -3,9 +3,8 @@
 // so that key derivation helpers on the host (string-to-key) can reach PBKDF2.
 // Pointers are offsets into the arena (IO); the facade copies data in and out.
 
-import { AES_KS_SIZE, aesCbcDecrypt, aesCbcEncrypt, aesCtsDecrypt, aesCtsEncrypt, aesDecryptBlock, aesEncryptBlock, aesSetKey } from "./cipher/aes";
+import { aesCbcDecrypt, aesCbcEncrypt, aesCtsDecrypt, aesCtsEncrypt, aesDecryptBlock, aesEncryptBlock, aesSetKey } from "./cipher/aes";
 import {
-  CAMELLIA_KS_SIZE,
   camelliaCbcDecrypt,
   camelliaCbcEncrypt,
   camelliaCmac,
@@ -15,7 +14,7 @@ import {
   camelliaEncryptBlock,
   camelliaSetKey,
 } from "./cipher/camellia";
-import { DES3_KS_SIZE, des3CbcDecrypt, des3CbcEncrypt, des3DecryptBlock, des3EncryptBlock, des3SetKey } from "./cipher/des3";
+import { des3CbcDecrypt, des3CbcEncrypt, des3DecryptBlock, des3EncryptBlock, des3SetKey } from "./cipher/des3";
 import { rc4 } from "./cipher/rc4";
 import { hash } from "./hash/hash";
 import { HMAC_KEY_SIZE, hmac, hmacSetKey } from "./hash/hmac";

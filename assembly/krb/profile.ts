@@ -8,8 +8,24 @@ import { rc4 } from "../cipher/rc4";
 import { HashAlg, hash, hashFinal, hashInit, hashUpdate } from "../hash/hash";
 import { hmac, hmacFinal, hmacInit, hmacUpdate } from "../hash/hmac";
 import { ctEqual, getSlotCapacity, slotPtr, wipe } from "../mem";
-import { confounderLength, ETYPE_DES3_CBC_SHA1_KD, ETYPE_RC4_HMAC, Family, family, macLength } from "./enctype";
-import { KIND_PRF, KIND_USAGE, kdfHmacSha2, ST_BAD_SLOT, OFF_ETYPE, OFF_KC, OFF_KE, OFF_KI, OFF_KIND, OFF_USAGE, PRF_CONST, rc4Usage, ST_BAD_LENGTH, ST_BAD_OP, ST_INTEGRITY } from "./slots";
+import { confounderLength, ETYPE_DES3_CBC_SHA1_KD, Family, family, macLength } from "./enctype";
+import {
+  KIND_PRF,
+  KIND_USAGE,
+  kdfHmacSha2,
+  OFF_ETYPE,
+  OFF_KC,
+  OFF_KE,
+  OFF_KI,
+  OFF_KIND,
+  OFF_USAGE,
+  PRF_CONST,
+  rc4Usage,
+  ST_BAD_LENGTH,
+  ST_BAD_OP,
+  ST_BAD_SLOT,
+  ST_INTEGRITY,
+} from "./slots";
 
 const IV: usize = memory.data(16, 16);
 const TAG: usize = memory.data(64, 16);

@@ -16,18 +16,7 @@ import { des3EncryptBlock, des3SetKey } from "../cipher/des3";
 import { HashAlg } from "../hash/hash";
 import { HMAC_KEY_SIZE, hmacFinal, hmacInit, hmacSetKey, hmacUpdate } from "../hash/hmac";
 import { getSlotCapacity, SLOT_SIZE, slotPtr, wipe } from "../mem";
-import {
-  blockSize,
-  CipherKind,
-  cipherOf,
-  ETYPE_DES3_CBC_SHA1_KD,
-  Family,
-  family,
-  keyBytes,
-  keyLength,
-  macHash,
-  macLength,
-} from "./enctype";
+import { blockSize, CipherKind, cipherOf, ETYPE_DES3_CBC_SHA1_KD, Family, family, keyBytes, keyLength, macHash, macLength } from "./enctype";
 import { nfold } from "./nfold";
 
 export const OFF_ETYPE: usize = 0;
@@ -69,8 +58,9 @@ const SIGNATURE_KEY: usize = memory.data<u8>([0x73, 0x69, 0x67, 0x6e, 0x61, 0x74
 
 /** DES weak and semi-weak keys (FIPS 74 §3.6), with parity, as 16 big-endian u64. */
 const DES_WEAK: usize = memory.data<u64>([
-  0x0101010101010101, 0xfefefefefefefefe, 0xe0e0e0e0f1f1f1f1, 0x1f1f1f1f0e0e0e0e, 0x01fe01fe01fe01fe, 0xfe01fe01fe01fe01, 0x1fe01fe00ef10ef1, 0xe01fe01ff10ef10e,
-  0x01e001e001f101f1, 0xe001e001f101f101, 0x1ffe1ffe0efe0efe, 0xfe1ffe1ffe0efe0e, 0x011f011f010e010e, 0x1f011f010e010e01, 0xe0fee0fef1fef1fe, 0xfee0fee0fef1fef1,
+  0x0101010101010101, 0xfefefefefefefefe, 0xe0e0e0e0f1f1f1f1, 0x1f1f1f1f0e0e0e0e, 0x01fe01fe01fe01fe, 0xfe01fe01fe01fe01, 0x1fe01fe00ef10ef1,
+  0xe01fe01ff10ef10e, 0x01e001e001f101f1, 0xe001e001f101f101, 0x1ffe1ffe0efe0efe, 0xfe1ffe1ffe0efe0e, 0x011f011f010e010e, 0x1f011f010e010e01,
+  0xe0fee0fef1fef1fe, 0xfee0fee0fef1fef1,
 ]);
 
 function oddParity(b: u32): u32 {

@@ -3,7 +3,7 @@
 // call; the work itself is in assembly/krb/profile.ts. Bad arguments throw CryptoError
 // with a clear message before anything reaches WASM.
 
-import { enctype as lookupEnctype, cksumtype as lookupCksumtype, type Enctype } from "./enctypes.ts";
+import { type Enctype, cksumtype as lookupCksumtype, enctype as lookupEnctype } from "./enctypes.ts";
 import { CryptoError, IntegrityError } from "./errors.ts";
 import { defaultSlotCache } from "./key-slots.ts";
 import { defaultRandomPool } from "./random-pool.ts";
@@ -142,7 +142,8 @@ export function prf(etype: number, key: Uint8Array, input: Uint8Array, opts?: Pr
   requireKey(e, key);
   requireFits(input.length, "PRF input");
   const variant = opts?.aesSha1Prf ?? "rfc3961";
-  if (variant !== "rfc3961" && variant !== "racoon2") throw new CryptoError("CRYPTO_BAD_ARGUMENT", `aesSha1Prf must be 'rfc3961' or 'racoon2', got ${String(variant)}`);
+  if (variant !== "rfc3961" && variant !== "racoon2")
+    throw new CryptoError("CRYPTO_BAD_ARGUMENT", `aesSha1Prf must be 'rfc3961' or 'racoon2', got ${String(variant)}`);
   const slot = defaultSlotCache().prfSlot(etype, key);
   const c = getCore();
   const src = c.io;

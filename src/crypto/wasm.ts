@@ -66,8 +66,14 @@ export interface Core {
   bytes(): Uint8Array;
   /** Int32 view of the whole memory; refreshed after growth. */
   i32(): Int32Array;
+  /** Start and size of the part of the I/O area that single calls use. */
   readonly io: number;
   readonly ioSize: number;
+  /** Start and size of the part of the I/O area that batches use (disjoint from the single-call part). */
+  readonly batchIo: number;
+  readonly batchIoSize: number;
+  /** Bumped by each new batch; an older batch that has not run is superseded. */
+  batchGeneration: number;
   readonly desc: number;
   readonly descMax: number;
   readonly descSize: number;
@@ -100,8 +106,12 @@ function instantiate(base64: string): Core {
       if (i32.buffer !== mem.buffer) i32 = new Int32Array(mem.buffer);
       return i32;
     },
-    io: exports.ioPtr(),
-    ioSize: exports.ioSize(),
+    // Three quarters of the I/O area for batches, the rest for single calls.
+    batchIo: exports.ioPtr(),
+    batchIoSize: (exports.ioSize() >> 2) * 3,
+    io: exports.ioPtr() + (exports.ioSize() >> 2) * 3,
+    ioSize: exports.ioSize() >> 2,
+    batchGeneration: 0,
     desc: exports.descPtr(),
     descMax: exports.descMax(),
     descSize: exports.descSize(),

@@ -1,0 +1,179 @@
+// Batched Kerberos crypto: many operations described in the WASM descriptor table, their
+// inputs laid out in the I/O area, then one WASM call (krbBatch) runs them all. This is
+// the seam the engine and the worker pool use: buffers cross once per batch, never per
+// message. Results are byte-identical to the single-call API (same WASM functions).
+
+import { cksumtype as lookupCksumtype } from "./enctypes.ts";
+import { CryptoError, IntegrityError } from "./errors.ts";
+import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
+import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
+import { defaultRandomPool, type RandomPool } from "./random-pool.ts";
+import { type Core, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+
+const D_OP = 0;
+const D_SLOT = 1;
+const D_IN = 2;
+const D_INLEN = 3;
+const D_OUT = 4;
+const D_RESULT = 5;
+const D_AUX = 6;
+const D_AUXVAL = 7;
+
+export class CryptoBatch {
+  readonly #core: Core;
+  readonly #slots: SlotCache;
+  readonly #rand: RandomPool;
+  readonly #descWords: number;
+  #count = 0;
+  #cursor: number;
+  #ran = false;
+  readonly #generation: number;
+  readonly #pinned: number[] = [];
+
+  constructor(slots: SlotCache = defaultSlotCache(), rand: RandomPool = defaultRandomPool()) {
+    this.#core = getCore();
+    this.#slots = slots;
+    this.#rand = rand;
+    this.#descWords = this.#core.descSize >> 2;
+    this.#cursor = this.#core.batchIo;
+    // One batch owns the descriptor table and the batch I/O area at a time.
+    this.#generation = ++this.#core.batchGeneration;
+  }
+
+  /** Operations queued. */
+  get length(): number {
+    return this.#count;
+  }
+
+  /** Whether another operation with `inLen` input octets and `outLen` output octets still fits. */
+  fits(inLen: number, outLen: number): boolean {
+    const c = this.#core;
+    return this.#count < c.descMax && this.#cursor + ((inLen + 15) & ~15) + ((outLen + 79) & ~15) <= c.batchIo + c.batchIoSize;
+  }
+
+  encrypt(etype: number, key: Uint8Array, usage: number, plaintext: Uint8Array, confounder?: Uint8Array): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    const outLen = this.#core.exports.encryptedLength(etype, plaintext.length);
+    let conf: number;
+    if (confounder !== undefined) {
+      if (confounder.length !== e.confounderLength) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `${e.name} confounders are ${e.confounderLength} bytes`);
+      conf = this.#place(confounder, 0);
+    } else {
+      conf = this.#rand.take(e.confounderLength);
+    }
+    return this.#add(OP_ENCRYPT, this.#slots.slot(etype, key, usage), plaintext, outLen, conf, 0);
+  }
+
+  decrypt(etype: number, key: Uint8Array, usage: number, ciphertext: Uint8Array): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    return this.#add(OP_DECRYPT, this.#slots.slot(etype, key, usage), ciphertext, ciphertext.length, 0, 0);
+  }
+
+  checksum(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array): number {
+    const etype = this.#cksumEtype(cksumType, key);
+    return this.#add(OP_CHECKSUM, this.#slots.slot(etype, key, usage), data, 64, 0, 0);
+  }
+
+  verify(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array, mac: Uint8Array): number {
+    const etype = this.#cksumEtype(cksumType, key);
+    const macOff = this.#place(mac, 0);
+    return this.#add(OP_VERIFY, this.#slots.slot(etype, key, usage), data, 0, macOff, mac.length);
+  }
+
+  prf(etype: number, key: Uint8Array, input: Uint8Array, variant: AesSha1PrfVariant = "rfc3961"): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    return this.#add(OP_PRF, this.#slots.prfSlot(etype, key), input, 64, 0, variant === "racoon2" ? 1 : 0);
+  }
+
+  /** Runs every queued operation in one WASM call. Returns how many failed. */
+  run(): number {
+    this.#checkCurrent();
+    this.#ran = true;
+    try {
+      return this.#core.exports.krbBatch(this.#count);
+    } finally {
+      for (const s of this.#pinned) this.#slots.unpin(s);
+      this.#pinned.length = 0;
+    }
+  }
+
+  /** Raw result of operation i: output length (≥ 0) or a negative status. */
+  status(i: number): number {
+    return this.#core.i32()[this.#desc(i) + D_RESULT] as number;
+  }
+
+  /** Output of operation i, copied out. Throws IntegrityError / CryptoError for a failed operation. */
+  output(i: number): Uint8Array {
+    const v = this.outputView(i);
+    return v.slice();
+  }
+
+  /** Output of operation i as a view into WASM memory, valid until the next batch or call. */
+  outputView(i: number): Uint8Array {
+    const r = this.status(i);
+    if (r < 0) {
+      if (r === ST_INTEGRITY) throw new IntegrityError(`batch operation ${i}: integrity check failed`);
+      if (r === ST_BAD_LENGTH) throw new CryptoError("CRYPTO_BAD_LENGTH", `batch operation ${i}: input too short or misaligned`);
+      throw new CryptoError("CRYPTO_BAD_ARGUMENT", `batch operation ${i} failed with status ${r}`);
+    }
+    const out = this.#core.i32()[this.#desc(i) + D_OUT] as number;
+    return this.#core.bytes().subarray(out, out + r);
+  }
+
+  /** For verify operations: whether the MAC matched. */
+  verified(i: number): boolean {
+    return this.status(i) === 0;
+  }
+
+  #checkCurrent(): void {
+    if (this.#ran) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch has already run; make a new one");
+    if (this.#generation !== this.#core.batchGeneration) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch was superseded by a newer one before it ran");
+  }
+
+  #cksumEtype(cksumType: number, key: Uint8Array): number {
+    const ct = lookupCksumtype(cksumType);
+    if (ct === undefined) throw new CryptoError("CRYPTO_UNKNOWN_CKSUMTYPE", `unknown or unsupported checksum type ${cksumType}`);
+    requireKey(requireEnctype(ct.etype), key);
+    return ct.etype;
+  }
+
+  #desc(i: number): number {
+    if (this.#generation !== this.#core.batchGeneration) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "results of this CryptoBatch were overwritten by a newer batch");
+    if (!Number.isInteger(i) || i < 0 || i >= this.#count) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `no batch operation ${i}`);
+    return (this.#core.desc >> 2) + i * this.#descWords;
+  }
+
+  #place(data: Uint8Array, outLen: number): number {
+    if (!this.fits(data.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
+    const off = this.#cursor;
+    this.#core.bytes().set(data, off);
+    this.#cursor += (data.length + 15) & ~15;
+    return off;
+  }
+
+  #add(op: number, slot: number, input: Uint8Array, outLen: number, aux: number, auxVal: number): number {
+    this.#checkCurrent();
+    if (!this.fits(input.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
+    this.#slots.pin(slot);
+    this.#pinned.push(slot);
+    const inOff = this.#place(input, outLen);
+    const outOff = this.#cursor;
+    // Room for the output plus the confounder-stripping slack the decrypt path uses.
+    this.#cursor += (outLen + 79) & ~15;
+    const i = this.#count++;
+    const w = (this.#core.desc >> 2) + i * this.#descWords;
+    const d = this.#core.i32();
+    d[w + D_OP] = op;
+    d[w + D_SLOT] = slot;
+    d[w + D_IN] = inOff;
+    d[w + D_INLEN] = input.length;
+    d[w + D_OUT] = outOff;
+    d[w + D_RESULT] = 0;
+    d[w + D_AUX] = aux;
+    d[w + D_AUXVAL] = auxVal;
+    return i;
+  }
+}
