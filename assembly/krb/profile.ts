@@ -10,6 +10,8 @@ import { hmac, hmacFinal, hmacInit, hmacUpdate } from "../hash/hmac";
 import { ctEqual, getSlotCapacity, slotPtr, wipe } from "../mem";
 import { confounderLength, ETYPE_DES3_CBC_SHA1_KD, Family, family, macLength } from "./enctype";
 import {
+  ensureCksumKey,
+  ensureEncKeys,
   KIND_PRF,
   KIND_USAGE,
   kdfHmacSha2,
@@ -51,6 +53,7 @@ export function krbEncrypt(p: usize, src: usize, len: i32, conf: usize, dst: usi
   const etype = load<i32>(p + OFF_ETYPE);
   const f = family(etype);
   if (f == Family.NONE) return ST_BAD_OP;
+  ensureEncKeys(p);
   const cl = confounderLength(etype);
   const macLen = macLength(etype);
   if (f == Family.RC4) {
@@ -111,6 +114,7 @@ export function krbDecrypt(p: usize, src: usize, len: i32, dst: usize): i32 {
   const etype = load<i32>(p + OFF_ETYPE);
   const f = family(etype);
   if (f == Family.NONE) return ST_BAD_OP;
+  ensureEncKeys(p);
   const cl = confounderLength(etype);
   const macLen = macLength(etype);
   if (f == Family.RC4) {
@@ -166,6 +170,7 @@ export function krbChecksum(p: usize, src: usize, len: i32, dst: usize): i32 {
   const etype = load<i32>(p + OFF_ETYPE);
   const f = family(etype);
   if (f == Family.NONE) return ST_BAD_OP;
+  ensureCksumKey(p);
   const macLen = macLength(etype);
   if (f == Family.CAMELLIA) {
     camelliaCmac(p + OFF_KC, src, len, dst);

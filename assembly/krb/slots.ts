@@ -5,7 +5,7 @@
 //
 // Slot layout (SLOT_SIZE bytes):
 //   0  etype (i32)      4  usage (i32)      8  kind (i32)      12 base key length (i32)
-//   16 base key (≤ 32 octets)
+//   16 base key (≤ 32 octets)        48 derived mask (i32): DERIVED_ENC = Ke+Ki ready, DERIVED_CKSUM = Kc ready
 //   OFF_KE  cipher schedule for Ke (or the PRF key for PRF slots)
 //   OFF_KI  HMAC key state for Ki (Camellia: CMAC schedule)
 //   OFF_KC  HMAC key state for Kc (Camellia: CMAC schedule)
@@ -24,12 +24,16 @@ export const OFF_USAGE: usize = 4;
 export const OFF_KIND: usize = 8;
 export const OFF_KEYLEN: usize = 12;
 export const OFF_KEY: usize = 16;
+export const OFF_DERIVED: usize = 48;
 export const OFF_KE: usize = 64;
 export const OFF_KI: usize = 704;
 export const OFF_KC: usize = 1344;
 
 export const KIND_USAGE: i32 = 0;
 export const KIND_PRF: i32 = 1;
+
+export const DERIVED_ENC: i32 = 1;
+export const DERIVED_CKSUM: i32 = 2;
 
 /** Status codes shared with src/crypto/wasm.ts (negative: failure). */
 export const ST_OK: i32 = 0;
@@ -197,8 +201,10 @@ export function deriveFromLoaded(etype: i32, constant: usize, constLen: i32, dst
 }
 
 /**
- * Fills slot `slot` for (etype, key, usage). kind KIND_USAGE prepares Ke/Ki/Kc for the
- * usage; KIND_PRF prepares what the etype's PRF needs. Returns ST_OK or a failure status.
+ * Fills slot `slot` for (etype, key, usage). KIND_USAGE slots derive lazily, like MIT krb5:
+ * Ke and Ki on the first encrypt/decrypt, Kc on the first checksum (a KINK peer needs only
+ * Kc under usage 40 and only Ke/Ki under 39). KIND_PRF slots derive the PRF key at once.
+ * Returns ST_OK or a failure status.
  */
 export function slotInit(slot: i32, etype: i32, key: usize, keyLen: i32, usage: i32, kind: i32): i32 {
   if (slot < 0 || slot >= getSlotCapacity()) return ST_BAD_SLOT;
@@ -211,56 +217,79 @@ export function slotInit(slot: i32, etype: i32, key: usize, keyLen: i32, usage: 
   store<i32>(p + OFF_USAGE, usage);
   store<i32>(p + OFF_KIND, kind);
   store<i32>(p + OFF_KEYLEN, keyLen);
+  store<i32>(p + OFF_DERIVED, 0);
   memory.copy(p + OFF_KEY, key, <usize>keyLen);
-  loadBaseKey(etype, key, keyLen);
-  const c = CONST;
+  if (kind != KIND_PRF) return ST_OK;
   if (f == Family.RC4) {
-    if (kind == KIND_PRF) {
-      // RC4-HMAC PRF (as MIT krb5 and Heimdal implement it): HMAC-SHA1 keyed with the base key.
-      hmacSetKey(HashAlg.SHA1, p + OFF_KI, key, keyLen);
-    } else {
-      // RFC 4757 §5: K1 = HMAC-MD5(K, T) with T the translated usage as 4 octets little-endian.
-      store<u32>(c, <u32>rc4Usage(usage));
-      kdfMd5(c, 4, RAW);
-      hmacSetKey(HashAlg.MD5, p + OFF_KI, RAW, 16);
-      // RFC 4757 §4: the checksum key Ksign = HMAC-MD5(K, "signaturekey\0").
-      kdfMd5(SIGNATURE_KEY, 13, RAW);
-      hmacSetKey(HashAlg.MD5, p + OFF_KC, RAW, 16);
-    }
+    // RC4-HMAC PRF (as MIT krb5 and Heimdal implement it): HMAC-SHA1 keyed with the base key.
+    hmacSetKey(HashAlg.SHA1, p + OFF_KI, key, keyLen);
+  } else if (f == Family.ETM_SHA2) {
+    // RFC 8009 §5: PRF = KDF-HMAC-SHA2(base-key, "prf", octet-string, 256|384), keyed by the base key.
+    hmacSetKey(macHash(etype), p + OFF_KI, key, keyLen);
+  } else {
+    // RFC 3961 §5.3 / RFC 6803 §5: the PRF key is DK(base-key, "prf").
+    loadBaseKey(etype, key, keyLen);
+    deriveInto(etype, PRF_CONST, 3, klen, RAW);
+    cipherSetKey(cipherOf(etype), p + OFF_KE, RAW, klen);
     wipe(RAW, 64);
-    return ST_OK;
   }
-  const cipher = cipherOf(etype);
-  if (kind == KIND_PRF) {
-    if (f == Family.ETM_SHA2) {
-      // RFC 8009 §5: PRF = KDF-HMAC-SHA2(base-key, "prf", octet-string, 256|384), keyed by the base key.
-      hmacSetKey(macHash(etype), p + OFF_KI, key, keyLen);
-    } else {
-      // RFC 3961 §5.3 / RFC 6803 §5: the PRF key is DK(base-key, "prf").
-      deriveInto(etype, PRF_CONST, 3, klen, RAW);
-      cipherSetKey(cipher, p + OFF_KE, RAW, klen);
-    }
-    wipe(RAW, 64);
-    return ST_OK;
-  }
-  // RFC 3961 §5.3: usage constants are the usage as 4 octets big-endian followed by 0xAA (Ke), 0x55 (Ki), 0x99 (Kc).
-  store<u32>(c, bswap<u32>(<u32>usage));
-  const macLen = macLength(etype);
-  // RFC 8009 §5: Ke is the protocol key length; Ki and Kc are the MAC length (128 or 192 bits).
-  const integrityLen = f == Family.ETM_SHA2 ? macLen : klen;
-  store<u8>(c + 4, 0xaa);
-  deriveInto(etype, c, 5, klen, RAW);
-  cipherSetKey(cipher, p + OFF_KE, RAW, klen);
-  store<u8>(c + 4, 0x55);
-  deriveInto(etype, c, 5, integrityLen, RAW);
-  if (f == Family.CAMELLIA) camelliaSetKey(p + OFF_KI, RAW, klen);
-  else hmacSetKey(macHash(etype), p + OFF_KI, RAW, integrityLen);
-  store<u8>(c + 4, 0x99);
-  deriveInto(etype, c, 5, integrityLen, RAW);
-  if (f == Family.CAMELLIA) camelliaSetKey(p + OFF_KC, RAW, klen);
-  else hmacSetKey(macHash(etype), p + OFF_KC, RAW, integrityLen);
-  wipe(RAW, 64);
   return ST_OK;
+}
+
+/** Makes Ke (cipher schedule) and Ki (HMAC/CMAC state) of a usage slot ready. */
+export function ensureEncKeys(p: usize): void {
+  const mask = load<i32>(p + OFF_DERIVED);
+  if ((mask & DERIVED_ENC) != 0) return;
+  const etype = load<i32>(p + OFF_ETYPE);
+  const f = family(etype);
+  const klen = keyLength(etype);
+  const usage = load<i32>(p + OFF_USAGE);
+  loadBaseKey(etype, p + OFF_KEY, klen);
+  if (f == Family.RC4) {
+    // RFC 4757 §5: K1 = HMAC-MD5(K, T) with T the translated usage as 4 octets little-endian.
+    store<u32>(CONST, <u32>rc4Usage(usage));
+    kdfMd5(CONST, 4, RAW);
+    hmacSetKey(HashAlg.MD5, p + OFF_KI, RAW, 16);
+  } else {
+    // RFC 3961 §5.3: usage constants are the usage as 4 octets big-endian then 0xAA (Ke) or 0x55 (Ki).
+    // RFC 8009 §5: Ki has the MAC's length (128 or 192 bits), Ke the protocol key's.
+    const integrityLen = f == Family.ETM_SHA2 ? macLength(etype) : klen;
+    store<u32>(CONST, bswap<u32>(<u32>usage));
+    store<u8>(CONST + 4, 0xaa);
+    deriveInto(etype, CONST, 5, klen, RAW);
+    cipherSetKey(cipherOf(etype), p + OFF_KE, RAW, klen);
+    store<u8>(CONST + 4, 0x55);
+    deriveInto(etype, CONST, 5, integrityLen, RAW);
+    if (f == Family.CAMELLIA) camelliaSetKey(p + OFF_KI, RAW, klen);
+    else hmacSetKey(macHash(etype), p + OFF_KI, RAW, integrityLen);
+  }
+  wipe(RAW, 64);
+  store<i32>(p + OFF_DERIVED, mask | DERIVED_ENC);
+}
+
+/** Makes Kc (the checksum key) of a usage slot ready. */
+export function ensureCksumKey(p: usize): void {
+  const mask = load<i32>(p + OFF_DERIVED);
+  if ((mask & DERIVED_CKSUM) != 0) return;
+  const etype = load<i32>(p + OFF_ETYPE);
+  const f = family(etype);
+  const klen = keyLength(etype);
+  loadBaseKey(etype, p + OFF_KEY, klen);
+  if (f == Family.RC4) {
+    // RFC 4757 §4: the checksum key Ksign = HMAC-MD5(K, "signaturekey\0").
+    kdfMd5(SIGNATURE_KEY, 13, RAW);
+    hmacSetKey(HashAlg.MD5, p + OFF_KC, RAW, 16);
+  } else {
+    // RFC 3961 §5.3: Kc = DK(key, usage | 0x99).
+    const integrityLen = f == Family.ETM_SHA2 ? macLength(etype) : klen;
+    store<u32>(CONST, bswap<u32>(<u32>load<i32>(p + OFF_USAGE)));
+    store<u8>(CONST + 4, 0x99);
+    deriveInto(etype, CONST, 5, integrityLen, RAW);
+    if (f == Family.CAMELLIA) camelliaSetKey(p + OFF_KC, RAW, klen);
+    else hmacSetKey(macHash(etype), p + OFF_KC, RAW, integrityLen);
+  }
+  wipe(RAW, 64);
+  store<i32>(p + OFF_DERIVED, mask | DERIVED_CKSUM);
 }
 
 /** HMAC-MD5 with the loaded base key (RC4-HMAC derivations). */

@@ -130,7 +130,8 @@ export class CryptoBatch {
 
   #checkCurrent(): void {
     if (this.#ran) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch has already run; make a new one");
-    if (this.#generation !== this.#core.batchGeneration) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch was superseded by a newer one before it ran");
+    if (this.#generation !== this.#core.batchGeneration)
+      throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch was superseded by a newer one before it ran");
   }
 
   #cksumEtype(cksumType: number, key: Uint8Array): number {
@@ -141,7 +142,8 @@ export class CryptoBatch {
   }
 
   #desc(i: number): number {
-    if (this.#generation !== this.#core.batchGeneration) throw new CryptoError("CRYPTO_BAD_ARGUMENT", "results of this CryptoBatch were overwritten by a newer batch");
+    if (this.#generation !== this.#core.batchGeneration)
+      throw new CryptoError("CRYPTO_BAD_ARGUMENT", "results of this CryptoBatch were overwritten by a newer batch");
     if (!Number.isInteger(i) || i < 0 || i >= this.#count) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `no batch operation ${i}`);
     return (this.#core.desc >> 2) + i * this.#descWords;
   }

@@ -99,7 +99,8 @@ export function blockCipher(
 
 /** RFC 3961 §5.1 n-fold of `input` to `outLen` octets (1..256). */
 export function nfold(input: Uint8Array, outLen: number): Uint8Array {
-  if (input.length < 1 || outLen < 1 || outLen > 256) throw new CryptoError("CRYPTO_BAD_LENGTH", `n-fold of ${input.length} bytes to ${outLen} bytes is out of range`);
+  if (input.length < 1 || outLen < 1 || outLen > 256)
+    throw new CryptoError("CRYPTO_BAD_LENGTH", `n-fold of ${input.length} bytes to ${outLen} bytes is out of range`);
   const [src, dst] = place(input) as [number, number];
   getCore().exports.nfold(src, input.length, dst, outLen);
   return take(dst, outLen);
