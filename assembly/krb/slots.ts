@@ -50,6 +50,8 @@ const BASE_KS: usize = memory.data(640, 16);
 const BASE_HK: usize = memory.data(<i32>HMAC_KEY_SIZE, 16);
 const HCTX: usize = memory.data(256, 16);
 const RAW: usize = memory.data(64, 16);
+/** DR output before random-to-key (kept apart from RAW: DES3's random-to-key cannot run in place). */
+const DR: usize = memory.data(64, 16);
 const BLOCK: usize = memory.data(64, 16);
 const KDF_IN: usize = memory.data(128, 16);
 const CONST: usize = memory.data(16, 16);
@@ -131,9 +133,10 @@ function dkRfc3961(etype: i32, baseKs: usize, constant: usize, constLen: i32, ds
   else nfold(constant, constLen, BLOCK, bs);
   for (let n = 0; n < kb; n += bs) {
     encryptBlock(kind, baseKs, BLOCK, BLOCK);
-    memory.copy(RAW + <usize>n, BLOCK, <usize>min(bs, kb - n));
+    memory.copy(DR + <usize>n, BLOCK, <usize>min(bs, kb - n));
   }
-  randomToKey(etype, RAW, dst);
+  randomToKey(etype, DR, dst);
+  wipe(DR, 64);
 }
 
 /**
@@ -313,6 +316,7 @@ export function wipeScratch(): void {
   wipe(HCTX, 256);
   wipe(BLOCK, 64);
   wipe(KDF_IN, 128);
+  wipe(DR, 64);
 }
 
 /**

@@ -1,0 +1,145 @@
+// The batch entry point gives byte-identical results to single calls, reports failures per
+// operation, and guards its arena (capacity, one batch at a time).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { CryptoBatch } from "../../src/crypto/batch.ts";
+import { ENCTYPES } from "../../src/crypto/enctypes.ts";
+import { CryptoError, IntegrityError } from "../../src/crypto/errors.ts";
+import { decrypt, encrypt, makeChecksum, prf, verifyChecksum } from "../../src/crypto/kerberos.ts";
+import { SlotCache } from "../../src/crypto/key-slots.ts";
+import { Prng } from "../helpers/bytes.ts";
+
+const rng = new Prng(64);
+const buf = (b: Uint8Array) => Buffer.from(b);
+
+test("a mixed batch of every operation and enctype equals the single calls", () => {
+  const b = new CryptoBatch();
+  const expect: Array<(i: number) => void> = [];
+  for (const e of ENCTYPES) {
+    for (let n = 0; n < 6; n++) {
+      const key = rng.bytes(e.keyLength);
+      const usage = rng.int(64);
+      const pt = rng.bytes(rng.int(700));
+      const conf = rng.bytes(e.confounderLength);
+      const ct = encrypt(e.etype, key, usage, pt, { confounder: conf });
+      const mac = makeChecksum(e.cksumType, key, usage, pt);
+      const i1 = b.encrypt(e.etype, key, usage, pt, conf);
+      const i2 = b.decrypt(e.etype, key, usage, ct);
+      const i3 = b.checksum(e.cksumType, key, usage, pt);
+      const i4 = b.verify(e.cksumType, key, usage, pt, mac);
+      const bad = mac.slice();
+      bad[0] = (bad[0] as number) ^ 1;
+      const i5 = b.verify(e.cksumType, key, usage, pt, bad);
+      const i6 = b.prf(e.etype, key, pt.subarray(0, 40));
+      const i7 = b.prf(e.etype, key, pt.subarray(0, 40), "racoon2");
+      expect.push(() => {
+        assert.equal(buf(b.output(i1)), buf(ct));
+        assert.equal(buf(b.output(i2)), buf(decrypt(e.etype, key, usage, ct)));
+        assert.equal(buf(b.output(i3)), buf(mac));
+        assert.ok(b.verified(i4));
+        assert.not.ok(b.verified(i5));
+        assert.equal(buf(b.output(i6)), buf(prf(e.etype, key, pt.subarray(0, 40))));
+        assert.equal(buf(b.output(i7)), buf(prf(e.etype, key, pt.subarray(0, 40), { aesSha1Prf: "racoon2" })));
+      });
+    }
+  }
+  // Single calls above ran before the batch; the batch must not depend on their state.
+  assert.is(b.run(), ENCTYPES.length * 6); // exactly the deliberately bad verifies fail
+  for (const f of expect) f(0);
+});
+
+test("random confounders in a batch decrypt correctly; a tampered item fails alone", () => {
+  const e = ENCTYPES.find((x) => x.etype === 17);
+  if (!e) throw new Error("table");
+  const key = rng.bytes(16);
+  const pts = Array.from({ length: 50 }, () => rng.bytes(rng.int(500)));
+  const enc = new CryptoBatch();
+  const idx = pts.map((p) => enc.encrypt(17, key, 39, p));
+  assert.is(enc.run(), 0);
+  const cts = idx.map((i) => enc.output(i));
+  (cts[7] as Uint8Array)[20] = ((cts[7] as Uint8Array)[20] as number) ^ 0x40;
+  const dec = new CryptoBatch();
+  const di = cts.map((c) => dec.decrypt(17, key, 39, c));
+  assert.is(dec.run(), 1);
+  for (let i = 0; i < pts.length; i++) {
+    if (i === 7) {
+      assert.throws(
+        () => dec.output(di[i] as number),
+        (err: unknown) => err instanceof IntegrityError,
+      );
+    } else {
+      assert.equal(buf(dec.output(di[i] as number)), buf(pts[i] as Uint8Array));
+    }
+  }
+});
+
+test("a batch runs once, a newer batch supersedes an older one, and a full batch says so", () => {
+  const key = rng.bytes(16);
+  const a = new CryptoBatch();
+  a.encrypt(17, key, 1, rng.bytes(10));
+  const b = new CryptoBatch();
+  assert.throws(
+    () => a.run(),
+    (e: unknown) => e instanceof CryptoError && /superseded/.test(e.message),
+  );
+  b.encrypt(17, key, 1, rng.bytes(10));
+  assert.is(b.run(), 0);
+  assert.throws(
+    () => b.run(),
+    (e: unknown) => e instanceof CryptoError && /already run/.test(e.message),
+  );
+  assert.throws(
+    () => b.output(5),
+    (e: unknown) => e instanceof CryptoError,
+  );
+  const c = new CryptoBatch();
+  let n = 0;
+  try {
+    for (;;) {
+      c.decrypt(17, key, 1, new Uint8Array(60000));
+      n++;
+    }
+  } catch (e) {
+    assert.instance(e, CryptoError);
+    assert.is((e as CryptoError).code, "CRYPTO_CAPACITY");
+  }
+  assert.ok(n > 4 && n < 20);
+  assert.is(c.run(), n); // all-zero ciphertexts fail integrity, each one
+});
+
+test("slot cache: evicts under pressure, never a pinned slot, and release zeroes a key's slots", () => {
+  const cache = new SlotCache({ capacity: 16 });
+  const keys = Array.from({ length: 40 }, () => rng.bytes(16));
+  const pinnedKey = keys[0] as Uint8Array;
+  const pinned = cache.slot(17, pinnedKey, 5);
+  cache.pin(pinned);
+  for (const k of keys.slice(1)) cache.slot(17, k, 5);
+  assert.ok(cache.evictions > 0);
+  assert.is(cache.slot(17, pinnedKey, 5), pinned, "pinned slot kept");
+  assert.ok(cache.size <= 16);
+  cache.unpin(pinned);
+  const before = cache.misses;
+  cache.slot(17, keys[39] as Uint8Array, 5);
+  assert.is(cache.misses, before, "recent key still cached");
+  cache.release(keys[39] as Uint8Array);
+  cache.slot(17, keys[39] as Uint8Array, 5);
+  assert.is(cache.misses, before + 1, "released key derived again");
+  assert.throws(
+    () => new SlotCache({ capacity: 3 }),
+    (e: unknown) => e instanceof CryptoError,
+  );
+});
+
+test("verifyChecksum equals the batch verify on random data (constant-time path is the same)", () => {
+  const key = rng.bytes(32);
+  for (let i = 0; i < 20; i++) {
+    const d = rng.bytes(rng.int(300));
+    const m = makeChecksum(16, key, 40, d);
+    const b = new CryptoBatch();
+    const j = b.verify(16, key, 40, d, m);
+    b.run();
+    assert.is(b.verified(j), verifyChecksum(16, key, 40, d, m));
+  }
+});
+
+test.run();
