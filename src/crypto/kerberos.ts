@@ -43,6 +43,10 @@ function requireUsage(usage: number): void {
   }
 }
 
+function requireBytes(v: unknown, what: string): asserts v is Uint8Array {
+  if (!(v instanceof Uint8Array)) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `${what} must be a Uint8Array`);
+}
+
 function requireFits(len: number, what: string): void {
   const c = getCore();
   if (len > (c.ioSize >> 1) - 256) throw new CryptoError("CRYPTO_BAD_LENGTH", `${what} of ${len} bytes exceeds the ${(c.ioSize >> 1) - 256}-byte limit`);
@@ -53,6 +57,7 @@ export function encrypt(etype: number, key: Uint8Array, usage: number, plaintext
   const e = requireEnctype(etype);
   requireKey(e, key);
   requireUsage(usage);
+  requireBytes(plaintext, "plaintext");
   requireFits(plaintext.length, "plaintext");
   const slot = defaultSlotCache().slot(etype, key, usage);
   const c = getCore();
@@ -81,6 +86,7 @@ export function decrypt(etype: number, key: Uint8Array, usage: number, ciphertex
   const e = requireEnctype(etype);
   requireKey(e, key);
   requireUsage(usage);
+  requireBytes(ciphertext, "ciphertext");
   requireFits(ciphertext.length, "ciphertext");
   const slot = defaultSlotCache().slot(etype, key, usage);
   const c = getCore();
@@ -111,6 +117,7 @@ function cksumEnctype(cksumType: number, key: Uint8Array): Enctype {
 export function makeChecksum(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array): Uint8Array {
   const e = cksumEnctype(cksumType, key);
   requireUsage(usage);
+  requireBytes(data, "checksum input");
   requireFits(data.length, "checksum input");
   const slot = defaultSlotCache().slot(e.etype, key, usage);
   const c = getCore();
@@ -125,6 +132,8 @@ export function makeChecksum(cksumType: number, key: Uint8Array, usage: number, 
 export function verifyChecksum(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array, mac: Uint8Array): boolean {
   const e = cksumEnctype(cksumType, key);
   requireUsage(usage);
+  requireBytes(data, "checksum input");
+  requireBytes(mac, "checksum");
   requireFits(data.length + mac.length, "checksum input");
   const slot = defaultSlotCache().slot(e.etype, key, usage);
   const c = getCore();
@@ -140,6 +149,7 @@ export function verifyChecksum(cksumType: number, key: Uint8Array, usage: number
 export function prf(etype: number, key: Uint8Array, input: Uint8Array, opts?: PrfOptions): Uint8Array {
   const e = requireEnctype(etype);
   requireKey(e, key);
+  requireBytes(input, "PRF input");
   requireFits(input.length, "PRF input");
   const variant = opts?.aesSha1Prf ?? "rfc3961";
   if (variant !== "rfc3961" && variant !== "racoon2")

@@ -224,6 +224,9 @@ test("bad arguments throw typed errors, never a WASM trap", () => {
   throwsCode(() => stringToKey(17, "pw", "salt", new Uint8Array([0, 0, 1])), "CRYPTO_BAD_ARGUMENT");
   throwsCode(() => stringToKey(16, "pw", "salt", new Uint8Array([0, 0, 0, 1])), "CRYPTO_BAD_ARGUMENT");
   throwsCode(() => randomToKey(16, rng.bytes(24)), "CRYPTO_BAD_LENGTH");
+  throwsCode(() => encrypt(17, k16, 1, "text" as unknown as Uint8Array), "CRYPTO_BAD_ARGUMENT");
+  throwsCode(() => decrypt(17, k16, 1, [1, 2, 3] as unknown as Uint8Array), "CRYPTO_BAD_ARGUMENT");
+  throwsCode(() => verifyChecksum(15, k16, 1, new Uint8Array(1), null as unknown as Uint8Array), "CRYPTO_BAD_ARGUMENT");
 });
 
 test.run();
