@@ -14,12 +14,6 @@ function gcd(a: i32, b: i32): i32 {
   return a;
 }
 
-/** Bit `pos` (0 = most significant bit of in[0]) of the input string. */
-
-function bitAt(src: usize, pos: i32): u32 {
-  return (<u32>load<u8>(src + <usize>(pos >> 3)) >> (7 - (pos & 7))) & 1;
-}
-
 /** outLen ≤ 256; inLen ≥ 1. */
 export function nfold(src: usize, inLen: i32, dst: usize, outLen: i32): void {
   const nbits = inLen * 8;
@@ -31,11 +25,13 @@ export function nfold(src: usize, inLen: i32, dst: usize, outLen: i32): void {
     // Rotating right by `shift` means bit q of the replica is bit (q - shift) of the input.
     let start = (i % inLen) * 8 - shift;
     if (start < 0) start += nbits;
-    let byte: u32 = 0;
-    for (let b = 0; b < 8; b++) {
-      let p = start + b;
-      if (p >= nbits) p -= nbits;
-      byte = (byte << 1) | bitAt(src, p);
+    // The 8 bits from `start` straddle at most two input octets (indices wrap with the bits).
+    const a = start >> 3;
+    const r = start & 7;
+    let byte = <u32>load<u8>(src + <usize>a);
+    if (r != 0) {
+      const next = a + 1 == inLen ? 0 : a + 1;
+      byte = ((byte << r) | (<u32>load<u8>(src + <usize>next) >> (8 - r))) & 0xff;
     }
     const col = COLS + <usize>(i % outLen) * 4;
     store<u32>(col, load<u32>(col) + byte);
