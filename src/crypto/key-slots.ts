@@ -21,6 +21,9 @@ export interface SlotCacheOptions {
 export class SlotCache {
   readonly capacity: number;
   readonly #core: Core;
+  /** Address of slot 0 and the distance between slots (assembly/mem.ts). */
+  readonly #slotBase: number;
+  readonly #slotSize: number;
   /** hash → slot; a hash collision is detected by comparing the slot's stored key. */
   readonly #index = new Map<number, number>();
   #hashOf: Float64Array;
@@ -38,6 +41,8 @@ export class SlotCache {
       throw new CryptoError("CRYPTO_BAD_ARGUMENT", `slot cache capacity must be an integer ≥ 16, got ${opts.capacity}`);
     }
     this.#core = getCore();
+    this.#slotBase = this.#core.exports.slotPtr(0);
+    this.#slotSize = this.#core.exports.slotPtr(1) - this.#slotBase;
     const initial = Math.min(this.capacity, 64);
     this.#hashOf = new Float64Array(initial).fill(-1);
     this.#ref = new Uint8Array(initial);
@@ -105,15 +110,16 @@ export class SlotCache {
 
   #matches(slot: number, etype: number, key: Uint8Array, usage: number, kind: number): boolean {
     const i32 = this.#core.i32();
-    const base = (this.#core.exports.slotPtr(slot) >> 2) as number;
-    if (i32[base + SLOT_OFF_ETYPE / 4] !== etype || i32[base + SLOT_OFF_USAGE / 4] !== (usage | 0) || i32[base + SLOT_OFF_KIND / 4] !== kind) return false;
+    const w = (this.#slotBase + slot * this.#slotSize) >> 2;
+    if (i32[w + SLOT_OFF_ETYPE / 4] !== etype || i32[w + SLOT_OFF_USAGE / 4] !== (usage | 0) || i32[w + SLOT_OFF_KIND / 4] !== kind) return false;
     return this.#storedKeyEquals(slot, key);
   }
 
+  /** Compares without an early exit (no timing signal about how much of a key matched). */
   #storedKeyEquals(slot: number, key: Uint8Array): boolean {
-    const p = this.#core.exports.slotPtr(slot);
-    const mem = this.#core.bytes();
+    const p = this.#slotBase + slot * this.#slotSize;
     if (this.#core.i32()[(p + SLOT_OFF_KEYLEN) >> 2] !== key.length) return false;
+    const mem = this.#core.bytes();
     let d = 0;
     for (let i = 0; i < key.length; i++) d |= (mem[p + SLOT_OFF_KEY + i] as number) ^ (key[i] as number);
     return d === 0;
