@@ -22,6 +22,8 @@ export interface CoreExports {
   primRc4(key: number, keyLen: number, src: number, dst: number, len: number): void;
   primCamelliaCmac(key: number, keyLen: number, src: number, len: number, dst: number): number;
   primCipher(cipher: number, mode: number, decrypt: number, key: number, keyLen: number, iv: number, src: number, dst: number, len: number): number;
+  primAesConstantTime(): number;
+  primAesImpl(impl: number, mode: number, decrypt: number, key: number, keyLen: number, iv: number, src: number, dst: number, len: number): number;
 }
 
 export interface Core {
