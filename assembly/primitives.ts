@@ -3,7 +3,28 @@
 // so that key derivation helpers on the host (string-to-key) can reach PBKDF2.
 // Pointers are offsets into the arena (IO); the facade copies data in and out.
 
-import { aesCbcDecrypt, aesCbcEncrypt, aesCtsDecrypt, aesCtsEncrypt, aesDecryptBlock, aesEncryptBlock, aesSetKey } from "./cipher/aes";
+import {
+  AES_CONSTANT_TIME,
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCtCbcDecrypt,
+  aesCtCbcEncrypt,
+  aesCtCtsDecrypt,
+  aesCtCtsEncrypt,
+  aesCtDecryptBlock,
+  aesCtEncryptBlock,
+  aesCtsDecrypt,
+  aesCtsEncrypt,
+  aesDecryptBlock,
+  aesEncryptBlock,
+  aesSetKey,
+  aesTableCbcDecrypt,
+  aesTableCbcEncrypt,
+  aesTableCtsDecrypt,
+  aesTableCtsEncrypt,
+  aesTableDecryptBlock,
+  aesTableEncryptBlock,
+} from "./cipher/aes";
 import {
   camelliaCbcDecrypt,
   camelliaCbcEncrypt,
@@ -126,4 +147,51 @@ export function primCipher(cipher: i32, mode: i32, decrypt: bool, key: usize, ke
     return PrimStatus.OK;
   }
   return PrimStatus.BAD_CIPHER;
+}
+
+/** Which AES implementation is behind primCipher: 1 = constant-time (aes-ct.ts), 0 = T-tables. */
+export function primAesConstantTime(): i32 {
+  return AES_CONSTANT_TIME ? 1 : 0;
+}
+
+/**
+ * primCipher for AES through one named implementation (0 = T-tables, 1 = constant-time),
+ * whichever is the default, so the tests check both. Same arguments and status codes.
+ */
+export function primAesImpl(impl: i32, mode: i32, decrypt: bool, key: usize, keyLen: i32, iv: usize, src: usize, dst: usize, len: i32): i32 {
+  if (impl != 0 && impl != 1) return PrimStatus.BAD_CIPHER;
+  if (mode == Mode.CTS ? len < 16 : len % 16 != 0) return PrimStatus.BAD_DATA_LENGTH;
+  if (keyLen != 16 && keyLen != 24 && keyLen != 32) return PrimStatus.BAD_KEY_LENGTH;
+  aesSetKey(KS, key, keyLen);
+  const ct = impl == 1;
+  if (mode == Mode.ECB) {
+    for (let off = 0; off < len; off += 16) {
+      const s = src + <usize>off;
+      const d = dst + <usize>off;
+      if (ct) {
+        if (decrypt) aesCtDecryptBlock(KS, s, d);
+        else aesCtEncryptBlock(KS, s, d);
+      } else {
+        if (decrypt) aesTableDecryptBlock(KS, s, d);
+        else aesTableEncryptBlock(KS, s, d);
+      }
+    }
+  } else if (mode == Mode.CBC) {
+    if (ct) {
+      if (decrypt) aesCtCbcDecrypt(KS, iv, src, dst, len);
+      else aesCtCbcEncrypt(KS, iv, src, dst, len);
+    } else {
+      if (decrypt) aesTableCbcDecrypt(KS, iv, src, dst, len);
+      else aesTableCbcEncrypt(KS, iv, src, dst, len);
+    }
+  } else {
+    if (ct) {
+      if (decrypt) aesCtCtsDecrypt(KS, iv, src, dst, len);
+      else aesCtCtsEncrypt(KS, iv, src, dst, len);
+    } else {
+      if (decrypt) aesTableCtsDecrypt(KS, iv, src, dst, len);
+      else aesTableCtsEncrypt(KS, iv, src, dst, len);
+    }
+  }
+  return PrimStatus.OK;
 }

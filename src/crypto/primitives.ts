@@ -74,6 +74,12 @@ export function camelliaCmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return take(dst, 16);
 }
 
+function cipherStatus(st: number, cipher: CipherName, mode: CipherMode, key: Uint8Array, data: Uint8Array): void {
+  if (st === -1) throw new CryptoError("CRYPTO_UNSUPPORTED", `${cipher} has no ${mode} mode here`);
+  if (st === -2) throw new CryptoError("CRYPTO_BAD_KEY_LENGTH", `${cipher} key of ${key.length} bytes is not valid`);
+  if (st === -3) throw new CryptoError("CRYPTO_BAD_LENGTH", `${cipher}-${mode} cannot process ${data.length} bytes`);
+}
+
 /**
  * One block-cipher operation. `iv` defaults to zeros; for CBC and CTS the returned
  * `nextIv` is the cipher state after the operation (RFC 3961 §3 "cipher state").
@@ -91,10 +97,32 @@ export function blockCipher(
   if (ivBytes.length !== bs) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `IV must be ${bs} bytes, got ${ivBytes.length}`);
   const [k, v, src, dst] = place(key, ivBytes, data, data) as [number, number, number, number];
   const st = getCore().exports.primCipher(CIPHER_ID[cipher], MODE_ID[mode], direction === "decrypt" ? 1 : 0, k, key.length, v, src, dst, data.length);
-  if (st === -1) throw new CryptoError("CRYPTO_UNSUPPORTED", `${cipher} has no ${mode} mode here`);
-  if (st === -2) throw new CryptoError("CRYPTO_BAD_KEY_LENGTH", `${cipher} key of ${key.length} bytes is not valid`);
-  if (st === -3) throw new CryptoError("CRYPTO_BAD_LENGTH", `${cipher}-${mode} cannot process ${data.length} bytes`);
+  cipherStatus(st, cipher, mode, key, data);
   return { output: take(dst, data.length), nextIv: take(v, bs) };
+}
+
+export type AesImpl = "table" | "ct";
+
+/** Which AES implementation blockCipher("aes", ...) uses: "ct" (constant-time SIMD) or "table" (T-tables). */
+export function aesDefaultImpl(): AesImpl {
+  return getCore().exports.primAesConstantTime() === 1 ? "ct" : "table";
+}
+
+/** blockCipher("aes", ...) through a named AES implementation, default or not (for the tests). */
+export function aesWithImpl(
+  impl: AesImpl,
+  mode: CipherMode,
+  direction: "encrypt" | "decrypt",
+  key: Uint8Array,
+  data: Uint8Array,
+  iv?: Uint8Array,
+): { output: Uint8Array; nextIv: Uint8Array } {
+  const ivBytes = iv ?? new Uint8Array(16);
+  if (ivBytes.length !== 16) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `IV must be 16 bytes, got ${ivBytes.length}`);
+  const [k, v, src, dst] = place(key, ivBytes, data, data) as [number, number, number, number];
+  const st = getCore().exports.primAesImpl(impl === "ct" ? 1 : 0, MODE_ID[mode], direction === "decrypt" ? 1 : 0, k, key.length, v, src, dst, data.length);
+  cipherStatus(st, "aes", mode, key, data);
+  return { output: take(dst, data.length), nextIv: take(v, 16) };
 }
 
 /** RFC 3961 §5.1 n-fold of `input` to `outLen` octets (1..256). */

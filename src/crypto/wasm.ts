@@ -37,6 +37,8 @@ export interface CoreExports {
   krbStringToKey(etype: number, pw: number, pwLen: number, salt: number, saltLen: number, iter: number, dst: number): number;
   krbRandomToKey(etype: number, src: number, dst: number): number;
   krbDeriveKey(etype: number, key: number, keyLen: number, constant: number, constLen: number, outLen: number, dst: number): number;
+  primAesConstantTime(): number;
+  primAesImpl(impl: number, mode: number, decrypt: number, key: number, keyLen: number, iv: number, src: number, dst: number, len: number): number;
 }
 
 /** Status codes returned by the Kerberos entry points (assembly/krb/slots.ts). */
