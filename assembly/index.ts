@@ -4,7 +4,19 @@
 import { DESC, DESC_MAX, DESC_SIZE, IO, IO_SIZE, KEYIN, RAND, RAND_SIZE } from "./mem";
 
 export { ensureSlotCapacity, getSlotCapacity, slotPtr } from "./mem";
-export { primAesConstantTime, primAesImpl, primCamelliaCmac, primCipher, primHash, primHmac, primPbkdf2, primRc4 } from "./primitives";
+export {
+  primAesConstantTime,
+  primAesImpl,
+  primCamelliaCmac,
+  primCipher,
+  primHash,
+  primHashFinal,
+  primHashInit,
+  primHashUpdate,
+  primHmac,
+  primPbkdf2,
+  primRc4,
+} from "./primitives";
 
 export function ioPtr(): usize {
   return IO;

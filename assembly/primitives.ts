@@ -37,7 +37,7 @@ import {
 } from "./cipher/camellia";
 import { des3CbcDecrypt, des3CbcEncrypt, des3DecryptBlock, des3EncryptBlock, des3SetKey } from "./cipher/des3";
 import { rc4 } from "./cipher/rc4";
-import { hash } from "./hash/hash";
+import { HASH_CTX_SIZE, hash, hashFinal, hashInit, hashUpdate } from "./hash/hash";
 import { HMAC_KEY_SIZE, hmac, hmacSetKey } from "./hash/hmac";
 import { pbkdf2 } from "./hash/pbkdf2";
 
@@ -67,6 +67,21 @@ const HK: usize = memory.data(<i32>HMAC_KEY_SIZE, 16);
 
 export function primHash(alg: i32, src: usize, len: i32, dst: usize): void {
   hash(alg, src, len, dst);
+}
+
+// Streaming hash over one static context, for inputs larger than the I/O area.
+const STREAM_CTX: usize = memory.data(<i32>HASH_CTX_SIZE, 16);
+
+export function primHashInit(alg: i32): void {
+  hashInit(alg, STREAM_CTX);
+}
+
+export function primHashUpdate(alg: i32, src: usize, len: i32): void {
+  hashUpdate(alg, STREAM_CTX, src, len);
+}
+
+export function primHashFinal(alg: i32, dst: usize): void {
+  hashFinal(alg, STREAM_CTX, dst);
 }
 
 export function primHmac(alg: i32, key: usize, keyLen: i32, src: usize, len: i32, dst: usize): void {

@@ -39,9 +39,33 @@ function take(off: number, len: number): Uint8Array {
 }
 
 export function hash(name: HashName, data: Uint8Array): Uint8Array {
-  const [src, dst] = place(data) as [number, number];
-  getCore().exports.primHash(HASH_ID[name], src, data.length, dst);
-  return take(dst, HASH_LEN[name]);
+  const c = getCore();
+  if (data.length + 64 <= c.ioSize) {
+    const [src, dst] = place(data) as [number, number];
+    c.exports.primHash(HASH_ID[name], src, data.length, dst);
+    return take(dst, HASH_LEN[name]);
+  }
+  return hashChunks(name, chunksOf(data, c.ioSize >> 1));
+}
+
+function* chunksOf(data: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let off = 0; off < data.length; off += size) yield data.subarray(off, off + size);
+}
+
+/** Hash of the concatenation of `parts`, fed one at a time (any input size, any split). */
+export function hashChunks(name: HashName, parts: Iterable<Uint8Array>): Uint8Array {
+  const c = getCore();
+  const alg = HASH_ID[name];
+  c.exports.primHashInit(alg);
+  for (const part of parts) {
+    for (let off = 0; off < part.length; off += c.ioSize) {
+      const piece = part.subarray(off, off + c.ioSize);
+      c.bytes().set(piece, c.io);
+      c.exports.primHashUpdate(alg, c.io, piece.length);
+    }
+  }
+  c.exports.primHashFinal(alg, c.io);
+  return take(c.io, HASH_LEN[name]);
 }
 
 export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {

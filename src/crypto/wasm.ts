@@ -18,6 +18,9 @@ export interface CoreExports {
   getSlotCapacity(): number;
   slotPtr(slot: number): number;
   primHash(alg: number, src: number, len: number, dst: number): void;
+  primHashInit(alg: number): void;
+  primHashUpdate(alg: number, src: number, len: number): void;
+  primHashFinal(alg: number, dst: number): void;
   primHmac(alg: number, key: number, keyLen: number, src: number, len: number, dst: number): void;
   primPbkdf2(alg: number, pw: number, pwLen: number, salt: number, saltLen: number, iter: number, dst: number, dkLen: number): void;
   primRc4(key: number, keyLen: number, src: number, dst: number, len: number): void;

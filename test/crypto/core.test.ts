@@ -23,7 +23,7 @@ test("arena regions are disjoint, aligned and inside memory", () => {
 
 test("key slots grow memory on demand and do not overlap the static arena", () => {
   const c = getCore();
-  assert.is(c.exports.ensureSlotCapacity(64), 64);
+  assert.ok(c.exports.ensureSlotCapacity(64) >= 64);
   assert.ok(c.exports.slotPtr(0) >= c.rand + c.randSize);
   assert.ok(c.exports.slotPtr(64) <= c.exports.memory.buffer.byteLength);
   assert.ok(c.exports.getSlotCapacity() >= 64);
