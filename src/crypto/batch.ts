@@ -8,7 +8,7 @@ import { CryptoError, IntegrityError } from "./errors.ts";
 import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
 import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
 import { defaultRandomPool, type RandomPool } from "./random-pool.ts";
-import { type Core, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
 
 const D_OP = 0;
 const D_SLOT = 1;
@@ -108,7 +108,7 @@ export class CryptoBatch {
   /** Output of operation i, copied out. Throws IntegrityError / CryptoError for a failed operation. */
   output(i: number): Uint8Array {
     const v = this.outputView(i);
-    return v.slice();
+    return copyOut(v, 0, v.length);
   }
 
   /** Output of operation i as a view into WASM memory, valid until the next batch or call. */

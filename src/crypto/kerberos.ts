@@ -7,7 +7,7 @@ import { type Enctype, cksumtype as lookupCksumtype, enctype as lookupEnctype } 
 import { CryptoError, IntegrityError } from "./errors.ts";
 import { defaultSlotCache } from "./key-slots.ts";
 import { defaultRandomPool } from "./random-pool.ts";
-import { getCore, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+import { copyOut, getCore, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
 
 export interface EncryptOptions {
   /** Fixed confounder (tests, known answers); by default a fresh random one. */
@@ -76,7 +76,7 @@ export function encrypt(etype: number, key: Uint8Array, usage: number, plaintext
   const mem = c.bytes();
   mem.set(plaintext, src);
   const n = c.exports.slotEncrypt(slot, src, plaintext.length, conf, dst);
-  const out = c.bytes().slice(dst, dst + n);
+  const out = copyOut(c.bytes(), dst, n);
   mem.fill(0, src, src + plaintext.length);
   return out;
 }
@@ -96,7 +96,7 @@ export function decrypt(etype: number, key: Uint8Array, usage: number, ciphertex
   const n = c.exports.slotDecrypt(slot, src, ciphertext.length, dst);
   if (n >= 0) {
     const mem = c.bytes();
-    const out = mem.slice(dst, dst + n);
+    const out = copyOut(mem, dst, n);
     mem.fill(0, dst, dst + n);
     return out;
   }
@@ -125,7 +125,7 @@ export function makeChecksum(cksumType: number, key: Uint8Array, usage: number, 
   const dst = c.io + ((data.length + 15) & ~15);
   c.bytes().set(data, src);
   const n = c.exports.slotChecksum(slot, src, data.length, dst);
-  return c.bytes().slice(dst, dst + n);
+  return copyOut(c.bytes(), dst, n);
 }
 
 /** verify_mic in constant time. False for a wrong MAC (including a wrong length). */
@@ -160,7 +160,7 @@ export function prf(etype: number, key: Uint8Array, input: Uint8Array, opts?: Pr
   const dst = c.io + ((input.length + 15) & ~15);
   c.bytes().set(input, src);
   const n = c.exports.slotPrf(slot, src, input.length, dst, variant === "racoon2" ? 1 : 0);
-  return c.bytes().slice(dst, dst + n);
+  return copyOut(c.bytes(), dst, n);
 }
 
 const utf8 = new TextEncoder();

@@ -138,3 +138,14 @@ export function getCore(): Core {
   }
   return core;
 }
+
+/**
+ * Copies `len` octets out of WASM memory. Results come from Node's pooled Buffer slabs:
+ * a fresh ArrayBuffer per message costs about a microsecond (an off-heap allocation),
+ * which would be most of a small decrypt.
+ */
+export function copyOut(mem: Uint8Array, off: number, len: number): Uint8Array {
+  const out = Buffer.allocUnsafe(len);
+  out.set(mem.subarray(off, off + len));
+  return out;
+}
