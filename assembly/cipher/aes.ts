@@ -57,6 +57,28 @@ function invMixColumn(w: u32): u32 {
 
 /** keyLen: 16, 24 or 32. Expands both directions into ks. */
 export function aesSetKey(ks: usize, key: usize, keyLen: i32): void {
+  aesSetEncryptKey(ks, key, keyLen);
+  const nr = load<i32>(ks, KS_NR);
+  const w = ks + KS_ENC;
+  // §5.3.5 equivalent inverse cipher: dw = round keys in reverse order, with InvMixColumns
+  // applied to all but the first and last, so that decryption rounds have the same shape
+  // (InvSubBytes, InvShiftRows, InvMixColumns, AddRoundKey) as encryption rounds.
+  const dw = ks + KS_DEC;
+  for (let r = 0; r <= nr; r++) {
+    const from = w + ((<usize>(nr - r)) << 4);
+    const to = dw + ((<usize>r) << 4);
+    for (let j: usize = 0; j < 16; j += 4) {
+      const x = load<u32>(from + j);
+      store<u32>(to + j, r == 0 || r == nr ? x : invMixColumn(x));
+    }
+  }
+}
+
+/**
+ * Expands only the encryption direction (key derivation encrypts and never decrypts,
+ * RFC 3961 §5.1, so it skips the inverse schedule). aesDecryptBlock must not be used with ks.
+ */
+export function aesSetEncryptKey(ks: usize, key: usize, keyLen: i32): void {
   // FIPS 197 §5.2 KeyExpansion: Nk = keyLen/4 words of key, Nr = Nk + 6, 4·(Nr+1) words.
   // Words are little-endian (key byte 4i is the low byte of w[i]), so RotWord, which moves
   // byte 0 to the end, is a rotate right by 8 and Rcon[i] = (x^(i-1), 0, 0, 0) is just x^(i-1).
@@ -78,18 +100,6 @@ export function aesSetKey(ks: usize, key: usize, keyLen: i32): void {
     store<u32>(w + ((<usize>i) << 2), load<u32>(w + ((<usize>(i - nk)) << 2)) ^ t);
   }
   store<i32>(ks, nr, KS_NR);
-  // §5.3.5 equivalent inverse cipher: dw = round keys in reverse order, with InvMixColumns
-  // applied to all but the first and last, so that decryption rounds have the same shape
-  // (InvSubBytes, InvShiftRows, InvMixColumns, AddRoundKey) as encryption rounds.
-  const dw = ks + KS_DEC;
-  for (let r = 0; r <= nr; r++) {
-    const from = w + ((<usize>(nr - r)) << 4);
-    const to = dw + ((<usize>r) << 4);
-    for (let j: usize = 0; j < 16; j += 4) {
-      const x = load<u32>(from + j);
-      store<u32>(to + j, r == 0 || r == nr ? x : invMixColumn(x));
-    }
-  }
 }
 
 export function aesEncryptBlock(ks: usize, src: usize, dst: usize): void {

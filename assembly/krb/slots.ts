@@ -10,12 +10,12 @@
 //   OFF_KI  HMAC key state for Ki (Camellia: CMAC schedule)
 //   OFF_KC  HMAC key state for Kc (Camellia: CMAC schedule)
 
-import { aesEncryptBlock, aesSetKey } from "../cipher/aes";
+import { aesEncryptBlock, aesSetEncryptKey, aesSetKey } from "../cipher/aes";
 import { camelliaCmac, camelliaEncryptBlock, camelliaSetKey } from "../cipher/camellia";
 import { des3EncryptBlock, des3SetKey } from "../cipher/des3";
 import { HashAlg } from "../hash/hash";
 import { HMAC_KEY_SIZE, hmacFinal, hmacInit, hmacSetKey, hmacUpdate } from "../hash/hmac";
-import { getSlotCapacity, SLOT_SIZE, slotPtr, wipe } from "../mem";
+import { ctEqual, getSlotCapacity, SLOT_SIZE, slotPtr, wipe } from "../mem";
 import { blockSize, CipherKind, cipherOf, ETYPE_DES3_CBC_SHA1_KD, Family, family, keyBytes, keyLength, macHash, macLength } from "./enctype";
 import { nfold } from "./nfold";
 
@@ -55,6 +55,17 @@ const DR: usize = memory.data(64, 16);
 const BLOCK: usize = memory.data(64, 16);
 const KDF_IN: usize = memory.data(128, 16);
 const CONST: usize = memory.data(16, 16);
+
+// The base key whose schedule (or HMAC state) is in BASE_KS / BASE_HK: a CREATE derives keys
+// for several usages (and the PRF) from one session key, so its schedule is made once.
+const LOADED_KEY: usize = memory.data(32, 16);
+let loadedEtype: i32 = 0;
+
+// n-fold of 5-octet usage constants (RFC 3961 §5.1), direct-mapped by usage and tail octet:
+// a responder derives the same few usages (2, 11, 12, 39, 40) from every new session key.
+const NFOLD_SLOTS: i32 = 64;
+const NFOLD_TAGS: usize = memory.data(NFOLD_SLOTS * 8, 16);
+const NFOLD_VALUES: usize = memory.data(NFOLD_SLOTS * 16, 16);
 
 /** ASCII "prf" and "kerberos" (RFC 3961 §5.3 PRF constant, §5.3 string-to-key constant). */
 export const PRF_CONST: usize = memory.data<u8>([0x70, 0x72, 0x66]);
@@ -130,6 +141,7 @@ function dkRfc3961(etype: i32, baseKs: usize, constant: usize, constLen: i32, ds
   const bs = blockSize(etype);
   const kb = keyBytes(etype);
   if (constLen == bs) memory.copy(BLOCK, constant, <usize>bs);
+  else if (constLen == 5) nfoldUsageConstant(constant, bs);
   else nfold(constant, constLen, BLOCK, bs);
   for (let n = 0; n < kb; n += bs) {
     encryptBlock(kind, baseKs, BLOCK, BLOCK);
@@ -137,6 +149,20 @@ function dkRfc3961(etype: i32, baseKs: usize, constant: usize, constLen: i32, ds
   }
   randomToKey(etype, DR, dst);
   wipe(DR, 64);
+}
+
+/** n-fold of a 5-octet usage constant into BLOCK, through the cache. */
+function nfoldUsageConstant(constant: usize, bs: i32): void {
+  // Tag: the 5 constant octets and the output size, never all-zero (bs ≥ 8), so an empty entry never matches.
+  const tag = ((<u64>load<u32>(constant)) << 24) | ((<u64>load<u8>(constant, 4)) << 16) | <u64>bs;
+  const idx = <i32>((load<u32>(constant) * 0x9e3779b1 + <u32>load<u8>(constant, 4) * 31 + <u32>bs) >> 26);
+  const t = NFOLD_TAGS + <usize>(idx * 8);
+  const v = NFOLD_VALUES + <usize>(idx * 16);
+  if (load<u64>(t) != tag) {
+    nfold(constant, 5, v, bs);
+    store<u64>(t, tag);
+  }
+  memory.copy(BLOCK, v, <usize>bs);
 }
 
 /**
@@ -193,9 +219,13 @@ function deriveInto(etype: i32, constant: usize, constLen: i32, outLen: i32, dst
 
 /** Prepares the base key's schedule (or HMAC state) in scratch, for the derivations that follow. */
 export function loadBaseKey(etype: i32, key: usize, keyLen: i32): void {
+  if (etype == loadedEtype && ctEqual(key, LOADED_KEY, keyLen)) return;
   const f = family(etype);
   if (f == Family.ETM_SHA2 || f == Family.RC4) hmacSetKey(macHash(etype), BASE_HK, key, keyLen);
+  else if (cipherOf(etype) == CipherKind.AES) aesSetEncryptKey(BASE_KS, key, keyLen);
   else cipherSetKey(cipherOf(etype), BASE_KS, key, keyLen);
+  memory.copy(LOADED_KEY, key, <usize>keyLen);
+  loadedEtype = etype;
 }
 
 /** DK(base, constant) for string-to-key: the base key must be loaded with loadBaseKey. */
@@ -305,12 +335,17 @@ function kdfMd5(data: usize, len: i32, dst: usize): void {
 /** Zeroes a slot (key released). */
 export function slotClear(slot: i32): i32 {
   if (slot < 0 || slot >= getSlotCapacity()) return ST_BAD_SLOT;
-  wipe(slotPtr(slot), SLOT_SIZE);
+  const p = slotPtr(slot);
+  // The released key may also be the one whose schedule sits in the derivation scratch.
+  if (load<i32>(p + OFF_ETYPE) == loadedEtype && ctEqual(p + OFF_KEY, LOADED_KEY, load<i32>(p + OFF_KEYLEN))) wipeScratch();
+  wipe(p, SLOT_SIZE);
   return ST_OK;
 }
 
 /** Zeroes the scratch that held base-key material (after string-to-key and slot setup batches). */
 export function wipeScratch(): void {
+  loadedEtype = 0;
+  wipe(LOADED_KEY, 32);
   wipe(BASE_KS, 640);
   wipe(BASE_HK, <i32>HMAC_KEY_SIZE);
   wipe(HCTX, 256);

@@ -55,6 +55,20 @@ test("round trip for every enctype, many usages and lengths; sizes as the profil
   }
 });
 
+test("results are plain Uint8Arrays whose slice() copies (no aliasing between results)", () => {
+  const key = rng.bytes(16);
+  const a = makeChecksum(15, key, 1, rng.bytes(10));
+  const b = encrypt(17, key, 1, rng.bytes(10));
+  assert.is(Object.getPrototypeOf(a), Uint8Array.prototype);
+  assert.is(Object.getPrototypeOf(b), Uint8Array.prototype);
+  const copy = a.slice();
+  copy[0] = (copy[0] as number) ^ 0xff;
+  assert.is.not(copy[0], a[0]);
+  const before = Buffer.from(a).toString("hex");
+  b.fill(0);
+  assert.is(Buffer.from(a).toString("hex"), before);
+});
+
 test("a fresh confounder each time; a fixed confounder is deterministic", () => {
   for (const e of ENCTYPES) {
     const key = rng.bytes(e.keyLength);
