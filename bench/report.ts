@@ -31,7 +31,7 @@ export function machine(): Record<string, unknown> {
 
 /** Measures `fn` (which performs `reps` operations per call); returns operations per second. */
 export async function opsPerSecond(name: string, fn: () => void, reps: number, timeMs = 400): Promise<number> {
-  const bench = new Bench({ time: timeMs, warmupTime: 100 });
+  const bench = new Bench({ time: timeMs, warmupTime: 250 });
   bench.add(name, fn);
   await bench.run();
   const r = bench.tasks[0]?.result;

@@ -182,13 +182,15 @@ export const CKSUMTYPES: readonly Cksumtype[] = freezeAll<Cksumtype>([
   { cksumType: 18, name: "cmac-camellia256", aliases: [], etype: 26, length: 16 },
 ]);
 
-const byEtype = new Map<number, Enctype>(ENCTYPES.map((e) => [e.etype, e]));
+// Enctype numbers are small: a dense array is the cheapest lookup on the per-message path.
+const byEtype: (Enctype | undefined)[] = [];
+for (const e of ENCTYPES) byEtype[e.etype] = e;
 const byCksum = new Map<number, Cksumtype>(CKSUMTYPES.map((c) => [c.cksumType, c]));
 const byName = new Map<string, Enctype>();
 for (const e of ENCTYPES) for (const n of [e.name, ...e.aliases]) byName.set(n.toLowerCase(), e);
 
 export function enctype(etype: number): Enctype | undefined {
-  return byEtype.get(etype);
+  return etype >= 0 && etype < byEtype.length ? byEtype[etype] : undefined;
 }
 
 export function cksumtype(cksumType: number): Cksumtype | undefined {

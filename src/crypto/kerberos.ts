@@ -38,7 +38,7 @@ export function requireKey(e: Enctype, key: Uint8Array): void {
 }
 
 function requireUsage(usage: number): void {
-  if (!Number.isInteger(usage) || usage < 0 || usage > 0xffffffff) {
+  if (usage >>> 0 !== usage) {
     throw new CryptoError("CRYPTO_BAD_ARGUMENT", `key usage must be an integer 0..2^32-1, got ${usage}`);
   }
 }

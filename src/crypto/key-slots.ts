@@ -155,7 +155,7 @@ export class SlotCache {
   }
 
   #grow(n: number): void {
-    if (this.#core.exports.ensureSlotCapacity(n) < n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
+    if (this.#core.growSlots(n) < n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
     if (n > this.#hashOf.length) {
       const h = new Float64Array(n).fill(-1);
       h.set(this.#hashOf);

@@ -67,10 +67,15 @@ export const OP_PRF = 5;
 
 export interface Core {
   readonly exports: CoreExports;
-  /** Byte view of the whole memory; refreshed after growth (views detach when memory grows). */
+  /** Byte view of the whole memory (kept current by growSlots, the only way memory grows). */
   bytes(): Uint8Array;
-  /** Int32 view of the whole memory; refreshed after growth. */
+  /** Int32 view of the whole memory. */
   i32(): Int32Array;
+  /**
+   * Makes room for `n` key slots, growing WASM memory if needed, and rebuilds the views
+   * (growth detaches them). Returns the capacity reached, or -1.
+   */
+  growSlots(n: number): number;
   /** Start and size of the part of the I/O area that single calls use. */
   readonly io: number;
   readonly ioSize: number;
@@ -99,17 +104,25 @@ function instantiate(base64: string): Core {
   });
   const exports = instance.exports as unknown as CoreExports;
   const mem = exports.memory;
+  // Reading memory.buffer costs tens of nanoseconds, so the views are cached and rebuilt only
+  // where memory can grow: nothing in the module allocates, and slot growth goes through growSlots.
   let u8 = new Uint8Array(mem.buffer);
   let i32 = new Int32Array(mem.buffer);
   return {
     exports,
     bytes() {
-      if (u8.buffer !== mem.buffer) u8 = new Uint8Array(mem.buffer);
       return u8;
     },
     i32() {
-      if (i32.buffer !== mem.buffer) i32 = new Int32Array(mem.buffer);
       return i32;
+    },
+    growSlots(n: number): number {
+      const got = exports.ensureSlotCapacity(n);
+      if (u8.buffer !== mem.buffer) {
+        u8 = new Uint8Array(mem.buffer);
+        i32 = new Int32Array(mem.buffer);
+      }
+      return got;
     },
     // Three quarters of the I/O area for batches, the rest for single calls.
     batchIo: exports.ioPtr(),
