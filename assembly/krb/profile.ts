@@ -36,6 +36,11 @@ const HCTX: usize = memory.data(256, 16);
 const RC4KEY: usize = memory.data(16, 16);
 const ZERO16: usize = memory.data(16, 16);
 
+/** The family of a usage slot's etype; Family.NONE for a PRF slot or an empty one. */
+function usageFamily(p: usize): Family {
+  return load<i32>(p + OFF_KIND) == KIND_USAGE ? family(load<i32>(p + OFF_ETYPE)) : Family.NONE;
+}
+
 /** Ciphertext length encrypt() produces for len octets of plaintext. */
 export function encryptedLength(etype: i32, len: i32): i32 {
   const conf = confounderLength(etype);
@@ -49,10 +54,9 @@ export function encryptedLength(etype: i32, len: i32): i32 {
  * overlap src. Returns the ciphertext length, or a negative status.
  */
 export function krbEncrypt(p: usize, src: usize, len: i32, conf: usize, dst: usize): i32 {
-  if (load<i32>(p + OFF_KIND) != KIND_USAGE) return ST_BAD_OP;
-  const etype = load<i32>(p + OFF_ETYPE);
-  const f = family(etype);
+  const f = usageFamily(p);
   if (f == Family.NONE) return ST_BAD_OP;
+  const etype = load<i32>(p + OFF_ETYPE);
   ensureEncKeys(p);
   const cl = confounderLength(etype);
   const macLen = macLength(etype);
@@ -110,10 +114,9 @@ export function krbEncrypt(p: usize, src: usize, len: i32, conf: usize, dst: usi
  * On an integrity failure nothing of the decryption is left in dst.
  */
 export function krbDecrypt(p: usize, src: usize, len: i32, dst: usize): i32 {
-  if (load<i32>(p + OFF_KIND) != KIND_USAGE) return ST_BAD_OP;
-  const etype = load<i32>(p + OFF_ETYPE);
-  const f = family(etype);
+  const f = usageFamily(p);
   if (f == Family.NONE) return ST_BAD_OP;
+  const etype = load<i32>(p + OFF_ETYPE);
   ensureEncKeys(p);
   const cl = confounderLength(etype);
   const macLen = macLength(etype);
@@ -166,10 +169,9 @@ export function krbDecrypt(p: usize, src: usize, len: i32, dst: usize): i32 {
 
 /** get_mic with the profile's mandatory checksum type (RFC 3961 §4, RFC 4430 §5.1 Cksum). Returns its length. */
 export function krbChecksum(p: usize, src: usize, len: i32, dst: usize): i32 {
-  if (load<i32>(p + OFF_KIND) != KIND_USAGE) return ST_BAD_OP;
-  const etype = load<i32>(p + OFF_ETYPE);
-  const f = family(etype);
+  const f = usageFamily(p);
   if (f == Family.NONE) return ST_BAD_OP;
+  const etype = load<i32>(p + OFF_ETYPE);
   ensureCksumKey(p);
   const macLen = macLength(etype);
   if (f == Family.CAMELLIA) {
@@ -193,9 +195,8 @@ export function krbChecksum(p: usize, src: usize, len: i32, dst: usize): i32 {
 
 /** verify_mic in constant time: 0 when the checksum matches, ST_INTEGRITY otherwise. */
 export function krbVerify(p: usize, src: usize, len: i32, mac: usize, macLen: i32): i32 {
-  if (load<i32>(p + OFF_KIND) != KIND_USAGE) return ST_BAD_OP;
+  if (usageFamily(p) == Family.NONE) return ST_BAD_OP;
   const etype = load<i32>(p + OFF_ETYPE);
-  if (family(etype) == Family.NONE) return ST_BAD_OP;
   if (macLen != macLength(etype)) return ST_INTEGRITY;
   krbChecksum(p, src, len, TAG2);
   return ctEqual(TAG2, mac, macLen) ? 0 : ST_INTEGRITY;

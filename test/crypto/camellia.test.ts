@@ -7,27 +7,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { blockCipher, camelliaCmac } from "../../src/crypto/primitives.ts";
 import { getCore } from "../../src/crypto/wasm.ts";
+import { hex, Prng, toHex } from "../helpers/bytes.ts";
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
 const KEY_SIZES = [16, 24, 32] as const;
-
-/** Tiny deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return (n: number) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = next() & 0xff;
-    return out;
-  };
-}
 
 function nodeCipher(mode: "ecb" | "cbc", dir: "encrypt" | "decrypt", key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
   const name = `camellia-${key.length * 8}-${mode}`;
@@ -100,10 +82,10 @@ test("node:crypto has the Camellia ciphers this suite compares against", () => {
 });
 
 test("ECB matches OpenSSL for random keys, every block count 1..20, all key sizes", () => {
-  const rnd = prng(1);
+  const rnd = new Prng(1);
   for (let iter = 0; iter < 600; iter++) {
-    const key = rnd(KEY_SIZES[iter % 3]!);
-    const data = rnd(16 * (1 + (iter % 20)));
+    const key = rnd.bytes(KEY_SIZES[iter % 3]!);
+    const data = rnd.bytes(16 * (1 + (iter % 20)));
     const ct = blockCipher("camellia", "ecb", "encrypt", key, data).output;
     assert.is(toHex(ct), toHex(nodeCipher("ecb", "encrypt", key, data)));
     assert.is(toHex(blockCipher("camellia", "ecb", "decrypt", key, ct).output), toHex(data));
@@ -111,11 +93,11 @@ test("ECB matches OpenSSL for random keys, every block count 1..20, all key size
 });
 
 test("CBC matches OpenSSL (output and next IV) for random keys/IVs, every block count 1..20", () => {
-  const rnd = prng(2);
+  const rnd = new Prng(2);
   for (let iter = 0; iter < 1200; iter++) {
-    const key = rnd(KEY_SIZES[iter % 3]!);
-    const iv = rnd(16);
-    const data = rnd(16 * (1 + (iter % 20)));
+    const key = rnd.bytes(KEY_SIZES[iter % 3]!);
+    const iv = rnd.bytes(16);
+    const data = rnd.bytes(16 * (1 + (iter % 20)));
     const enc = blockCipher("camellia", "cbc", "encrypt", key, data, iv);
     const want = nodeCipher("cbc", "encrypt", key, data, iv);
     assert.is(toHex(enc.output), toHex(want));
@@ -128,12 +110,12 @@ test("CBC matches OpenSSL (output and next IV) for random keys/IVs, every block 
 });
 
 test("CTS matches CBC-with-swap reference for every length 16..80, and round-trips", () => {
-  const rnd = prng(3);
+  const rnd = new Prng(3);
   for (let len = 16; len <= 80; len++) {
     for (let rep = 0; rep < 12; rep++) {
-      const key = rnd(KEY_SIZES[rep % 3]!);
-      const iv = rep < 3 ? new Uint8Array(16) : rnd(16);
-      const data = rnd(len);
+      const key = rnd.bytes(KEY_SIZES[rep % 3]!);
+      const iv = rep < 3 ? new Uint8Array(16) : rnd.bytes(16);
+      const data = rnd.bytes(len);
       const want = refCtsEncrypt(key, iv, data);
       const enc = blockCipher("camellia", "cts", "encrypt", key, data, iv);
       assert.is(toHex(enc.output), toHex(want.output), `len ${len}`);
@@ -147,11 +129,11 @@ test("CTS matches CBC-with-swap reference for every length 16..80, and round-tri
 
 test("CTS chains: two calls with the carried cipher state equal the reference run block by block", () => {
   // RFC 3962 §5 cipher state: encrypting A then B with the returned IV must decrypt the same way.
-  const rnd = prng(4);
+  const rnd = new Prng(4);
   for (let iter = 0; iter < 60; iter++) {
-    const key = rnd(KEY_SIZES[iter % 3]!);
-    const a = rnd(16 + (iter % 40));
-    const b = rnd(16 + ((iter * 7) % 40));
+    const key = rnd.bytes(KEY_SIZES[iter % 3]!);
+    const a = rnd.bytes(16 + (iter % 40));
+    const b = rnd.bytes(16 + ((iter * 7) % 40));
     const e1 = blockCipher("camellia", "cts", "encrypt", key, a);
     const e2 = blockCipher("camellia", "cts", "encrypt", key, b, e1.nextIv);
     assert.is(toHex(e2.output), toHex(refCtsEncrypt(key, e1.nextIv, b).output));
@@ -164,12 +146,12 @@ test("CTS chains: two calls with the carried cipher state equal the reference ru
 
 test("CBC and CTS work in place (src == dst)", () => {
   const core = getCore();
-  const rnd = prng(5);
+  const rnd = new Prng(5);
   for (const mode of [1, 2]) {
     for (let len = 16; len <= 96; len += mode === 1 ? 16 : 1) {
-      const key = rnd(KEY_SIZES[len % 3]!);
-      const iv = rnd(16);
-      const data = rnd(len);
+      const key = rnd.bytes(KEY_SIZES[len % 3]!);
+      const iv = rnd.bytes(16);
+      const data = rnd.bytes(len);
       const ref = mode === 1 ? nodeCipher("cbc", "encrypt", key, data, iv) : refCtsEncrypt(key, iv, data).output;
       const mem = core.bytes();
       const k = core.io;
@@ -188,17 +170,17 @@ test("CBC and CTS work in place (src == dst)", () => {
 });
 
 test("CMAC matches an SP 800-38B CMAC built on OpenSSL Camellia-ECB, lengths 0..200, all key sizes", () => {
-  const rnd = prng(6);
+  const rnd = new Prng(6);
   for (const ks of KEY_SIZES) {
     for (let len = 0; len <= 200; len++) {
-      const key = rnd(ks);
-      const msg = rnd(len);
+      const key = rnd.bytes(ks);
+      const msg = rnd.bytes(len);
       assert.is(toHex(camelliaCmac(key, msg)), toHex(refCmac(key, msg)), `key ${ks}, len ${len}`);
     }
   }
   for (let iter = 0; iter < 300; iter++) {
-    const key = rnd(KEY_SIZES[iter % 3]!);
-    const msg = rnd(rnd(1)[0]! + (iter % 7) * 16);
+    const key = rnd.bytes(KEY_SIZES[iter % 3]!);
+    const msg = rnd.bytes(rnd.bytes(1)[0]! + (iter % 7) * 16);
     assert.is(toHex(camelliaCmac(key, msg)), toHex(refCmac(key, msg)));
   }
 });

@@ -14,29 +14,10 @@ import { sha256 as nobleSha256, sha384 as nobleSha384, sha512 as nobleSha512 } f
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type HashName, hash, hmac, pbkdf2 } from "../../src/crypto/primitives.ts";
+import { Prng } from "../helpers/bytes.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const ascii = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
-
-/** mulberry32: tiny deterministic PRNG so that failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(rnd: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rnd() * 256) | 0;
-  return out;
-}
-
-const randInt = (rnd: () => number, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 
 // ---- MD4 reference (RFC 1320 §3), deliberately plain: a second opinion for the unrolled WASM code.
 
@@ -235,63 +216,63 @@ test("PBKDF2 known answers (RFC 6070 for HMAC-SHA1; HMAC-SHA256 equivalents)", (
 const BOUNDARIES = [55, 56, 57, 63, 64, 65, 111, 112, 113, 119, 120, 127, 128, 129, 191, 192, 255, 256, 257];
 
 test("hash: every length 0..300 and block boundaries, against node:crypto and noble", () => {
-  const rnd = prng(0x5eed0001);
+  const rnd = new Prng(0x5eed0001);
   for (const name of ALL) {
-    for (let len = 0; len <= 300; len++) checkHash(name, randomBytes(rnd, len));
+    for (let len = 0; len <= 300; len++) checkHash(name, rnd.bytes(len));
     for (const len of BOUNDARIES) {
-      checkHash(name, randomBytes(rnd, len));
+      checkHash(name, rnd.bytes(len));
       checkHash(name, new Uint8Array(len).fill(0xff));
     }
   }
 });
 
 test("hash: random lengths up to 4 KiB and large inputs (10 kB, 100 kB)", () => {
-  const rnd = prng(0x5eed0002);
+  const rnd = new Prng(0x5eed0002);
   for (let i = 0; i < 600; i++) {
     const name = ALL[i % ALL.length]!;
-    checkHash(name, randomBytes(rnd, randInt(rnd, 0, 4096)));
+    checkHash(name, rnd.bytes(rnd.int(4097)));
   }
   for (const len of [10_000, 10_240, 100_000, 102_400 + 17]) {
-    const data = randomBytes(rnd, len);
+    const data = rnd.bytes(len);
     for (const name of ALL) checkHash(name, data);
   }
 });
 
 test("HMAC: key lengths 0..200 (long keys hashed first), against node:crypto and noble", () => {
-  const rnd = prng(0x5eed0003);
+  const rnd = new Prng(0x5eed0003);
   for (const name of ALL) {
     for (let kl = 0; kl <= 200; kl++) {
-      const dl = kl % 3 === 0 ? randInt(rnd, 0, 300) : BOUNDARIES[kl % BOUNDARIES.length]!;
-      checkHmac(name, randomBytes(rnd, kl), randomBytes(rnd, dl));
+      const dl = kl % 3 === 0 ? rnd.int(301) : BOUNDARIES[kl % BOUNDARIES.length]!;
+      checkHmac(name, rnd.bytes(kl), rnd.bytes(dl));
     }
     // Keys exactly at, just under and just over the block size, with every length class of data.
     const bl = BLOCK[name];
     for (const kl of [bl - 1, bl, bl + 1]) {
-      for (const dl of [0, 1, 20, 55, 56, 64, 111, 112, 128, 316, 1000]) checkHmac(name, randomBytes(rnd, kl), randomBytes(rnd, dl));
+      for (const dl of [0, 1, 20, 55, 56, 64, 111, 112, 128, 316, 1000]) checkHmac(name, rnd.bytes(kl), rnd.bytes(dl));
     }
   }
 });
 
 test("HMAC: random keys and messages", () => {
-  const rnd = prng(0x5eed0004);
+  const rnd = new Prng(0x5eed0004);
   for (let i = 0; i < 1200; i++) {
     const name = ALL[i % ALL.length]!;
-    checkHmac(name, randomBytes(rnd, randInt(rnd, 0, 300)), randomBytes(rnd, randInt(rnd, 0, 2000)));
+    checkHmac(name, rnd.bytes(rnd.int(301)), rnd.bytes(rnd.int(2001)));
   }
 });
 
 const KDF_NOBLE = { sha1: nobleSha1, sha256: nobleSha256, sha384: nobleSha384 } as const;
 
 test("PBKDF2: random passwords, salts, iterations 1..3000 and dkLen 1..100", () => {
-  const rnd = prng(0x5eed0005);
+  const rnd = new Prng(0x5eed0005);
   for (const name of ["sha1", "sha256", "sha384"] as const) {
     for (let i = 0; i < 40; i++) {
-      const pw = randomBytes(rnd, randInt(rnd, 0, 200));
+      const pw = rnd.bytes(rnd.int(201));
       // Salt lengths near a block boundary make S || INT(i) straddle two blocks.
-      const saltLen = i < 8 ? BLOCK[name] - 8 + i : randInt(rnd, 0, 80);
-      const salt = randomBytes(rnd, saltLen);
-      const iter = i < 10 ? i + 1 : randInt(rnd, 1, 3000);
-      const dkLen = randInt(rnd, 1, 100);
+      const saltLen = i < 8 ? BLOCK[name] - 8 + i : rnd.int(81);
+      const salt = rnd.bytes(saltLen);
+      const iter = i < 10 ? i + 1 : 1 + rnd.int(3000);
+      const dkLen = 1 + rnd.int(100);
       const got = hex(pbkdf2(name, pw, salt, iter, dkLen));
       assert.is(got, pbkdf2Sync(pw, salt, iter, dkLen, name).toString("hex"), `node: ${name} pw ${pw.length} salt ${saltLen} c ${iter} dkLen ${dkLen}`);
       if (i % 4 === 0) {

@@ -6,30 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { rc4 } from "../../src/crypto/primitives.ts";
 import { getCore } from "../../src/crypto/wasm.ts";
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const toHex = (u: Uint8Array) => Buffer.from(u).toString("hex");
-
-/** xorshift32 (Marsaglia 2003): deterministic, seedable test inputs. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = next() & 0xff;
-      return out;
-    },
-  };
-}
+import { hex, Prng, toHex } from "../helpers/bytes.ts";
 
 const OFFSETS = [0, 16, 240, 256, 496, 512, 752, 768, 1008, 1024, 1520, 1536, 2032, 2048, 3056, 3072, 4080, 4096];
 
@@ -145,7 +122,7 @@ test("RFC 6229: 256-bit key 1ada31d5...833222772a at offset 4096", () => {
 });
 
 test("encryption is XOR with the keystream; applying it twice restores the input", () => {
-  const r = prng(0xc4c4c401);
+  const r = new Prng(0xc4c4c401);
   for (let n = 0; n < 500; n++) {
     const key = r.bytes(1 + r.int(256));
     const data = r.bytes(r.int(300));
@@ -161,7 +138,7 @@ test("encryption is XOR with the keystream; applying it twice restores the input
 
 test("in-place operation (src == dst) and fresh state per call", () => {
   const c = getCore();
-  const r = prng(0xc4c4c402);
+  const r = new Prng(0xc4c4c402);
   const k = c.io;
   const buf = c.io + 256;
   for (let n = 0; n < 300; n++) {
@@ -206,7 +183,7 @@ function legacyRc4(cases: [Uint8Array, Uint8Array][]): string[] | undefined {
 }
 
 test("differential vs OpenSSL RC4 (legacy provider): 3000 random keys of 1..256 bytes", () => {
-  const r = prng(0xc4c4c403);
+  const r = new Prng(0xc4c4c403);
   const cases: [Uint8Array, Uint8Array][] = [];
   for (let n = 0; n < 3000; n++) cases.push([r.bytes(1 + (n % 256)), r.bytes(r.int(n % 10 === 0 ? 5000 : 200))]);
   const want = legacyRc4(cases);

@@ -1,8 +1,9 @@
 // Shared test helpers: hex conversion and a seeded PRNG (xorshift128+ over 32-bit halves), so
 // every randomized test is reproducible from its seed.
 
+/** Hex string (whitespace allowed) to bytes. */
 export function hex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, "hex"));
+  return new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 }
 
 export function toHex(b: Uint8Array): string {
