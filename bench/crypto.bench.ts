@@ -19,7 +19,7 @@ import {
   nodePrf,
   nodePrfKey,
 } from "./node-profile.ts";
-import { opsPerSecond, type ResultRow, row, writeReport } from "./report.ts";
+import { type RateTask, type ResultRow, ratesInterleaved, row, writeReport } from "./report.ts";
 
 const SIZES = [100, 300, 600, 1000, 2000];
 const REPS = 64;
@@ -52,62 +52,66 @@ for (const etype of etypes) {
     const ct = encrypt(etype, key, USAGE, pt);
     if (nodeKeys) check(nodeDecrypt(etype, nodeKeys, ct)?.subarray(0, size).equals(pt) === true, `${e.name} node profile decrypts WASM ciphertext`);
 
-    const single = await opsPerSecond(
-      `${e.name} decrypt ${size}`,
-      () => {
-        for (let i = 0; i < REPS; i++) decrypt(etype, key, USAGE, ct);
+    const decTasks: RateTask[] = [
+      {
+        name: `${e.name} decrypt ${size}`,
+        reps: REPS,
+        fn: () => {
+          for (let i = 0; i < REPS; i++) decrypt(etype, key, USAGE, ct);
+        },
       },
-      REPS,
-    );
-    const batched = await opsPerSecond(
-      `${e.name} decrypt batch ${size}`,
-      () => {
-        const b = new CryptoBatch();
-        for (let i = 0; i < REPS; i++) b.decrypt(etype, key, USAGE, ct);
-        if (b.run() !== 0) throw new Error("batch decrypt failed");
-        for (let i = 0; i < REPS; i++) b.outputView(i);
+      {
+        name: `${e.name} decrypt batch ${size}`,
+        reps: REPS,
+        fn: () => {
+          const b = new CryptoBatch();
+          for (let i = 0; i < REPS; i++) b.decrypt(etype, key, USAGE, ct);
+          if (b.run() !== 0) throw new Error("batch decrypt failed");
+          for (let i = 0; i < REPS; i++) b.outputView(i);
+        },
       },
-      REPS,
-    );
-    const nodeDec = nodeKeys
-      ? await opsPerSecond(
-          `node ${e.name} decrypt ${size}`,
-          () => {
-            for (let i = 0; i < REPS; i++) nodeDecrypt(etype, nodeKeys, ct);
-          },
-          REPS,
-        )
-      : undefined;
+    ];
+    if (nodeKeys)
+      decTasks.push({
+        name: `node ${e.name} decrypt ${size}`,
+        reps: REPS,
+        fn: () => {
+          for (let i = 0; i < REPS; i++) nodeDecrypt(etype, nodeKeys, ct);
+        },
+      });
+    const [single = 0, batched = 0, nodeDec] = await ratesInterleaved(decTasks);
     const base = nodeDec !== undefined ? { name: "node:crypto", value: nodeDec } : undefined;
     results.push(row(`${e.name} decrypt+verify ${size} B`, "ops/s", single, base));
     results.push(row(`${e.name} decrypt+verify ${size} B, batch of 64`, "ops/s", batched, base));
 
-    const encSingle = await opsPerSecond(
-      `${e.name} encrypt ${size}`,
-      () => {
-        for (let i = 0; i < REPS; i++) encrypt(etype, key, USAGE, pt);
+    const encTasks: RateTask[] = [
+      {
+        name: `${e.name} encrypt ${size}`,
+        reps: REPS,
+        fn: () => {
+          for (let i = 0; i < REPS; i++) encrypt(etype, key, USAGE, pt);
+        },
       },
-      REPS,
-    );
-    const encBatched = await opsPerSecond(
-      `${e.name} encrypt batch ${size}`,
-      () => {
-        const b = new CryptoBatch();
-        for (let i = 0; i < REPS; i++) b.encrypt(etype, key, USAGE, pt);
-        if (b.run() !== 0) throw new Error("batch encrypt failed");
-        for (let i = 0; i < REPS; i++) b.outputView(i);
+      {
+        name: `${e.name} encrypt batch ${size}`,
+        reps: REPS,
+        fn: () => {
+          const b = new CryptoBatch();
+          for (let i = 0; i < REPS; i++) b.encrypt(etype, key, USAGE, pt);
+          if (b.run() !== 0) throw new Error("batch encrypt failed");
+          for (let i = 0; i < REPS; i++) b.outputView(i);
+        },
       },
-      REPS,
-    );
-    const nodeEnc = nodeKeys
-      ? await opsPerSecond(
-          `node ${e.name} encrypt ${size}`,
-          () => {
-            for (let i = 0; i < REPS; i++) nodeEncrypt(etype, nodeKeys, nodeConfounder(e.confounderLength), pt);
-          },
-          REPS,
-        )
-      : undefined;
+    ];
+    if (nodeKeys)
+      encTasks.push({
+        name: `node ${e.name} encrypt ${size}`,
+        reps: REPS,
+        fn: () => {
+          for (let i = 0; i < REPS; i++) nodeEncrypt(etype, nodeKeys, nodeConfounder(e.confounderLength), pt);
+        },
+      });
+    const [encSingle = 0, encBatched = 0, nodeEnc] = await ratesInterleaved(encTasks);
     const encBase = nodeEnc !== undefined ? { name: "node:crypto", value: nodeEnc } : undefined;
     results.push(row(`${e.name} encrypt ${size} B`, "ops/s", encSingle, encBase));
     results.push(row(`${e.name} encrypt ${size} B, batch of 64`, "ops/s", encBatched, encBase));
@@ -175,21 +179,25 @@ for (const etype of quick ? [17] : [17, 18, 20]) {
     for (const input of x.prfIn) nodePrf(etype, pk, input);
   };
   check(nodeDecrypt(etype, nodeDeriveEncKeys(etype, (ex[0] as (typeof ex)[number]).sk, 11), (ex[0] as (typeof ex)[number]).auth) !== null, "node CREATE setup");
-  const ours = await opsPerSecond(
-    `CREATE crypto ${e.name}`,
-    () => {
-      for (let i = 0; i < 16; i++) wasmCreate();
-    },
-    16,
-    1000,
-  );
-  const theirs = await opsPerSecond(
-    `node CREATE crypto ${e.name}`,
-    () => {
-      for (let i = 0; i < 16; i++) nodeCreate();
-    },
-    16,
-    1000,
+  const [ours = 0, theirs = 0] = await ratesInterleaved(
+    [
+      {
+        name: `CREATE crypto ${e.name}`,
+        reps: 16,
+        fn: () => {
+          for (let i = 0; i < 16; i++) wasmCreate();
+        },
+      },
+      {
+        name: `node CREATE crypto ${e.name}`,
+        reps: 16,
+        fn: () => {
+          for (let i = 0; i < 16; i++) nodeCreate();
+        },
+      },
+    ],
+    5,
+    400,
   );
   results.push(row(`CREATE crypto (${e.name})`, "exchanges/s", ours, { name: "node:crypto", value: theirs }));
   results.push(row(`CREATE crypto (${e.name}) per exchange`, "µs", 1e6 / ours, { name: "node:crypto", value: 1e6 / theirs }, true));
@@ -201,20 +209,22 @@ for (const etype of quick ? [17] : [17, 18, 20]) {
 {
   const key = randomBytes(16);
   const body = randomBytes(316);
-  const table = await opsPerSecond(
-    "aes table cts",
-    () => {
-      for (let i = 0; i < REPS; i++) aesWithImpl("table", "cts", "decrypt", key, body);
+  const [ct = 0, table = 0] = await ratesInterleaved([
+    {
+      name: "aes ct cts",
+      reps: REPS,
+      fn: () => {
+        for (let i = 0; i < REPS; i++) aesWithImpl("ct", "cts", "decrypt", key, body);
+      },
     },
-    REPS,
-  );
-  const ct = await opsPerSecond(
-    "aes ct cts",
-    () => {
-      for (let i = 0; i < REPS; i++) aesWithImpl("ct", "cts", "decrypt", key, body);
+    {
+      name: "aes table cts",
+      reps: REPS,
+      fn: () => {
+        for (let i = 0; i < REPS; i++) aesWithImpl("table", "cts", "decrypt", key, body);
+      },
     },
-    REPS,
-  );
+  ]);
   results.push(row(`AES-128 CTS decrypt 316 B, constant-time (SIMD swizzle S-box)`, "ops/s", ct, { name: "table-driven AES", value: table }));
   console.error(`AES default implementation: ${aesDefaultImpl()}`);
 }

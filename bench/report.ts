@@ -29,14 +29,33 @@ export function machine(): Record<string, unknown> {
   };
 }
 
-/** Measures `fn` (which performs `reps` operations per call); returns operations per second. */
-export async function opsPerSecond(name: string, fn: () => void, reps: number, timeMs = 400): Promise<number> {
-  const bench = new Bench({ time: timeMs, warmupTime: 250 });
-  bench.add(name, fn);
+export interface RateTask {
+  name: string;
+  /** Performs `reps` operations per call. */
+  fn: () => void;
+  reps: number;
+}
+
+async function rate(task: RateTask, timeMs: number, warmupMs: number): Promise<number> {
+  const bench = new Bench({ time: timeMs, warmupTime: warmupMs });
+  bench.add(task.name, task.fn);
   await bench.run();
   const r = bench.tasks[0]?.result;
-  if (r === undefined || !("period" in r)) throw new Error(`benchmark ${name} did not complete (${r?.state})`);
-  return (reps * 1000) / r.period;
+  if (r === undefined || !("period" in r)) throw new Error(`benchmark ${task.name} did not complete (${r?.state})`);
+  return (task.reps * 1000) / r.period;
+}
+
+/**
+ * Operations per second of each task, measured in interleaved rounds (A, B, C, A, B, C, …) and
+ * reported as the median per task: on a shared 2-core machine a burst of noise then hits one
+ * round of every task instead of one task's whole measurement, so ratios stay meaningful.
+ */
+export async function ratesInterleaved(tasks: RateTask[], rounds = 3, timeMs = 250): Promise<number[]> {
+  const samples: number[][] = tasks.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, t] of tasks.entries()) samples[i]?.push(await rate(t, timeMs, r === 0 ? 200 : 20));
+  }
+  return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1] as number);
 }
 
 /** Row with a baseline measured in the same run; ratio > 1 means ours is better for "higher is better" units. */
