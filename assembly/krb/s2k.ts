@@ -96,10 +96,11 @@ export function krbStringToKey(etype: i32, pw: usize, pwLen: i32, salt: usize, s
       // RFC 3962 §4: tkey = random-to-key(PBKDF2-HMAC-SHA1(password, salt, iter, keylength)).
       pbkdf2(HashAlg.SHA1, pw, pwLen, salt, saltLen, iter, TKEY, klen);
     } else {
-      // RFC 8009 §4 (HMAC-SHA256/384) and RFC 6803 §6 (HMAC-SHA256), salt prefixed with the enctype name.
+      // Salt prefixed with the enctype name. RFC 8009 §4: PBKDF2 over HMAC-SHA256/384.
+      // RFC 6803 §4: PBKDF2 as in RFC 3962, i.e. over HMAC-SHA1 (MIT krb5 agrees).
       const n = prefixedSalt(etype, salt, saltLen);
       if (n < 0) return n;
-      pbkdf2(f == Family.CAMELLIA ? HashAlg.SHA256 : macHash(etype), pw, pwLen, BUF, n, iter, TKEY, klen);
+      pbkdf2(f == Family.CAMELLIA ? HashAlg.SHA1 : macHash(etype), pw, pwLen, BUF, n, iter, TKEY, klen);
     }
   }
   // key = DK(tkey, "kerberos") in the profile's own derivation (RFC 3961 §5.1, RFC 8009 §4, RFC 6803 §3).

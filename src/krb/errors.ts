@@ -77,11 +77,14 @@ export class KrbError extends Error {
   override readonly name: string = "KrbError";
   readonly code: number;
   readonly codeName: string;
+  /** The message without the code name and hint. */
+  readonly detail: string;
   readonly hint?: string;
   constructor(code: number, message: string, hint?: string) {
     super(hint ? `${krbErrorName(code)}: ${message} (${hint})` : `${krbErrorName(code)}: ${message}`);
     this.code = code;
     this.codeName = krbErrorName(code);
+    this.detail = message;
     if (hint !== undefined) this.hint = hint;
   }
 }

@@ -24,13 +24,15 @@
 //
 // Threading: plain Maps, no locking. Use from the main thread only (one cache per process,
 // owned by the event loop that handles KINK messages); do not share it with workers.
+
 import { createHash, randomBytes } from "node:crypto";
 import { KrbError, KrbErrorCode } from "./errors.ts";
 import type { Authenticator, PrincipalName } from "./messages/types.ts";
+import { formatPrincipal } from "./principal.ts";
 
 /** The fields of an accepted authenticator that identify it. */
 export interface ReplayEntry {
-  /** Client principal as a string, e.g. "alice@EXAMPLE.COM" (see `principalString`). */
+  /** Client principal as a string, e.g. "alice@EXAMPLE.COM" (formatPrincipal). */
   client: string;
   /** Server principal as a string, e.g. "kink/gw.example.com@EXAMPLE.COM". */
   server: string;
@@ -224,20 +226,11 @@ export class ReplayCache {
   }
 }
 
-/**
- * Principal to its usual string form, "comp1/comp2@REALM", escaping '/', '@' and '\' inside
- * components (RFC 1964 §2.1.1 display form, as MIT prints principals).
- */
-export function principalString(name: PrincipalName, realm: string): string {
-  const esc = (s: string) => s.replace(/[\\/@]/g, (c) => `\\${c}`);
-  return `${name.nameString.map(esc).join("/")}@${realm.replace(/[\\@]/g, (c) => `\\${c}`)}`;
-}
-
 /** The replay-cache entry for a decrypted authenticator presented to `server@serverRealm`. */
 export function replayEntryFor(auth: Authenticator, server: PrincipalName, serverRealm: string): ReplayEntry {
   const entry: ReplayEntry = {
-    client: principalString(auth.cname, auth.crealm),
-    server: principalString(server, serverRealm),
+    client: formatPrincipal(auth.cname, auth.crealm),
+    server: formatPrincipal(server, serverRealm),
     ctime: auth.ctime,
     cusec: auth.cusec,
   };

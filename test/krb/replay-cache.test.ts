@@ -3,7 +3,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { KrbErrorCode } from "../../src/krb/errors.ts";
-import { principalString, ReplayCache, type ReplayEntry, replayEntryFor, replayError } from "../../src/krb/replay-cache.ts";
+import { formatPrincipal } from "../../src/krb/principal.ts";
+import { ReplayCache, type ReplayEntry, replayEntryFor, replayError } from "../../src/krb/replay-cache.ts";
 import { Prng } from "../helpers/bytes.ts";
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
@@ -155,10 +156,10 @@ test("100 000 live entries: all recorded, all detected as replays; heap growth p
   assert.ok(deltaMb < 64, `heap grew ${deltaMb} MiB`);
 });
 
-test("principalString, replayEntryFor and replayError", () => {
-  assert.is(principalString({ nameType: 1, nameString: ["alice"] }, "EXAMPLE.COM"), "alice@EXAMPLE.COM");
-  assert.is(principalString({ nameType: 2, nameString: ["kink", "gw.example.com"] }, "EXAMPLE.COM"), "kink/gw.example.com@EXAMPLE.COM");
-  assert.is(principalString({ nameType: 1, nameString: ["a/b@c\\d"] }, "R"), "a\\/b\\@c\\\\d@R");
+test("formatPrincipal, replayEntryFor and replayError", () => {
+  assert.is(formatPrincipal({ nameType: 1, nameString: ["alice"] }, "EXAMPLE.COM"), "alice@EXAMPLE.COM");
+  assert.is(formatPrincipal({ nameType: 2, nameString: ["kink", "gw.example.com"] }, "EXAMPLE.COM"), "kink/gw.example.com@EXAMPLE.COM");
+  assert.is(formatPrincipal({ nameType: 1, nameString: ["a/b@c\\d"] }, "R"), "a\\/b\\@c\\\\d@R");
   const e = replayEntryFor(
     { crealm: "EXAMPLE.COM", cname: { nameType: 1, nameString: ["alice"] }, cusec: 5, ctime: T0, cksum: { cksumtype: 16, checksum: new Uint8Array([9]) } },
     { nameType: 2, nameString: ["kink", "gw"] },
