@@ -477,3 +477,26 @@ export function peekApplicationTag(bytes: Uint8Array): number {
   }
   return -1;
 }
+
+/**
+ * A decrypted DER message without the cipher's block padding. DES3 (RFC 3961 §5.3) pads the
+ * plaintext with zeros to its 8-octet block and decryption cannot tell padding from data, so
+ * Kerberos decoders ignore what follows the outer element. Only a tail shorter than a block
+ * and made of zero octets is dropped; anything else is left for the strict decoder to reject.
+ */
+export function withoutBlockPadding(plain: Uint8Array): Uint8Array {
+  if (plain.length < 2 || (plain[0]! & 0x1f) === 0x1f) return plain;
+  let len = plain[1]!;
+  let header = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 3 || plain.length < 2 + n) return plain;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + plain[2 + i]!;
+    header += n;
+  }
+  const end = header + len;
+  if (end >= plain.length || plain.length - end >= 8) return plain;
+  for (let i = end; i < plain.length; i++) if (plain[i] !== 0) return plain;
+  return plain.subarray(0, end);
+}

@@ -1,7 +1,7 @@
 // RFC 4120 message codecs: strict DER in, minimal DER out (see ../der/). Every decoder throws
 // only KrbDecodeError (field path, offset, RFC 4120 code) on malformed input.
 
-export { peekApplicationTag } from "../der/reader.ts";
+export { peekApplicationTag, withoutBlockPadding } from "../der/reader.ts";
 export {
   APP_AP_REP,
   APP_AP_REQ,
