@@ -4,13 +4,13 @@
 // cache that renews before expiry and coalesces concurrent requests (RFC 4120 §3.1, §3.3).
 
 import { randomInt } from "node:crypto";
-import { enctype as lookupEnctype } from "../crypto/enctypes.ts";
+import { enctypeByName, enctype as lookupEnctype } from "../crypto/enctypes.ts";
 import { decrypt, encrypt, makeChecksum, stringToKey } from "../crypto/kerberos.ts";
 import { buildApReq, flagMask, type Principal } from "./ap.ts";
 import type { Credential as CcacheCredential } from "./ccache.ts";
 import { KrbError, KrbErrorCode } from "./errors.ts";
-import { sendToKdc } from "./kdc-transport.ts";
-import type { KdcAddress } from "./krb5-conf.ts";
+import { sendToKdc, transportOptionsFrom } from "./kdc-transport.ts";
+import { type KdcAddress, type Krb5Conf, kdcsForRealm } from "./krb5-conf.ts";
 import {
   decodeEncKdcRepPart,
   decodeEtypeInfo2,
@@ -69,6 +69,8 @@ export interface KdcClientOptions {
   now?: () => number;
   /** Transport options (timeouts, UDP size limit) passed to sendToKdc. */
   transport?: Parameters<typeof sendToKdc>[2];
+  /** Observer of every request/reply pair (debug logging of KDC traffic, tests). */
+  onExchange?: (request: Uint8Array, reply: Uint8Array) => void;
 }
 
 const DEFAULT_ENCTYPES = [18, 17, 20, 19];
@@ -91,6 +93,23 @@ function kdcError(reply: Uint8Array, what: string): KrbError {
 }
 
 export class KdcClient {
+  /**
+   * A client for `realm` (default: [libdefaults] default_realm) with the KDCs, enctype lists and
+   * transport settings of a parsed krb5.conf. Explicit options override the file.
+   */
+  static fromKrb5Conf(conf: Krb5Conf, overrides: Partial<KdcClientOptions> = {}): KdcClient {
+    const realm = overrides.realm ?? conf.libdefaults.defaultRealm;
+    if (realm === undefined) throw new KrbError(KrbErrorCode.KRB_ERR_GENERIC, `${conf.fileName}: no realm given and no [libdefaults] default_realm`);
+    const kdcs = overrides.kdcs ?? kdcsForRealm(conf, realm);
+    if (kdcs.length === 0) throw new KrbError(KrbErrorCode.KRB_ERR_GENERIC, `${conf.fileName}: realm ${realm} has no kdc in [realms]`);
+    const names = conf.libdefaults.defaultTktEnctypes ?? conf.libdefaults.permittedEnctypes ?? [];
+    const fromConf = names.map((n) => enctypeByName(n)?.etype).filter((e): e is number => e !== undefined);
+    const opts: KdcClientOptions = { ...overrides, realm, kdcs, transport: { ...transportOptionsFrom(conf.libdefaults), ...overrides.transport } };
+    const enctypes = overrides.enctypes ?? (fromConf.length > 0 ? fromConf : undefined);
+    if (enctypes) opts.enctypes = enctypes;
+    return new KdcClient(opts);
+  }
+
   readonly realm: string;
   readonly #opts: KdcClientOptions;
   readonly #enctypes: number[];
@@ -108,7 +127,9 @@ export class KdcClient {
   }
 
   async #exchange(req: Uint8Array): Promise<Uint8Array> {
-    return sendToKdc(req, this.#opts.kdcs, this.#opts.transport);
+    const reply = await sendToKdc(req, this.#opts.kdcs, this.#opts.transport);
+    this.#opts.onExchange?.(req, reply);
+    return reply;
   }
 
   /** AS exchange: a TGT (or, with `server`, a ticket straight for that service) for `client`. */

@@ -7,11 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildApRep, buildApReq, type Principal, verifyApRep, verifyApReq } from "../../src/krb/ap.ts";
+import { buildApRep, buildApReq, buildKrbError, type Principal, readKrbError, verifyApRep, verifyApReq, verifyApReqBatch } from "../../src/krb/ap.ts";
 import { parseCcache, ticketCredentials, writeCcacheFile } from "../../src/krb/ccache.ts";
 import { KrbError, KrbErrorCode } from "../../src/krb/errors.ts";
 import { fromCcacheCredential, KdcClient, TicketCache, toCcacheCredential } from "../../src/krb/kdc-client.ts";
 import { findKey, type KeytabEntry, parseKeytab } from "../../src/krb/keytab.ts";
+import { parseKrb5Conf } from "../../src/krb/krb5-conf.ts";
+import { decodeKdcRep, decodeKdcReq, decodeKrbError, encodeKdcRep, encodeKdcReq, encodeKrbError, peekApplicationTag } from "../../src/krb/messages/index.ts";
 import type { EncryptionKey } from "../../src/krb/messages/types.ts";
 import { parsePrincipal } from "../../src/krb/principal.ts";
 import { ReplayCache } from "../../src/krb/replay-cache.ts";
@@ -232,6 +234,96 @@ test("ticket cache: concurrent requests share one KDC exchange; a near-expiry ti
   clock = a.endtime - 1000; // within the renewal margin
   await cache.serviceTicket(name("kink/responder.kink.test")).catch(() => undefined);
   assert.ok(cache.fetches > 2);
+});
+
+test("the client configured from the harness's krb5.conf works over UDP and, forced, over TCP", async () => {
+  const k = kdc.get();
+  const conf = parseKrb5Conf(await readFile(k.krb5ConfPath, "utf8"), k.krb5ConfPath);
+  const keys = { kind: "keys" as const, keys: keysOf(initiatorKeys, "kink/initiator.kink.test") };
+  const viaConf = KdcClient.fromKrb5Conf(conf, { realm: REALM });
+  const tgt = await viaConf.getInitialCredentials(name("kink/initiator.kink.test"), keys);
+  assert.is(tgt.client.realm, REALM);
+  // udp_preference_limit 1: every request goes over TCP (RFC 4120 §7.2.2 framing).
+  const tcp = KdcClient.fromKrb5Conf(conf, { realm: REALM, transport: { udpPreferenceLimit: 1 } });
+  const st = await tcp.getServiceTicket(await tcp.getInitialCredentials(name("kink/initiator.kink.test"), keys), name("kink/responder.kink.test"));
+  assert.equal(st.server.name.nameString, ["kink", "responder.kink.test"]);
+});
+
+test("the batched AP-REQ verifier gives the single verifier's results, errors included", async () => {
+  const c = client();
+  const tgt = await c.getInitialCredentials(name("kink/initiator.kink.test"), { kind: "keys", keys: keysOf(initiatorKeys, "kink/initiator.kink.test") });
+  const reqs: Uint8Array[] = [];
+  for (const n of [17, 18, 16, 23, 25, 20]) {
+    const st = await c.getServiceTicket(tgt, name(`kink/responder-${n}.kink.test`));
+    reqs.push(buildApReq({ ticket: st.ticket, sessionKey: st.sessionKey, client: st.client, now: Date.now() }).bytes);
+  }
+  const bad = (reqs[2] as Uint8Array).slice();
+  bad[bad.length - 3] = (bad[bad.length - 3] as number) ^ 1; // inside the authenticator's MAC
+  reqs.push(bad, new Uint8Array([0x6e, 0x03, 1, 2]));
+  const now = Date.now();
+  const batch = verifyApReqBatch(reqs, { serviceKey: lookup(responderKeys), now, replayCache: new ReplayCache() });
+  const single = reqs.map((r) => {
+    try {
+      return verifyApReq(r, { serviceKey: lookup(responderKeys), now, replayCache: new ReplayCache() });
+    } catch (e) {
+      return e as KrbError;
+    }
+  });
+  assert.is(batch.length, reqs.length);
+  for (let i = 0; i < reqs.length; i++) {
+    const b = batch[i];
+    const s = single[i];
+    if (s instanceof KrbError) {
+      assert.instance(b, KrbError);
+      assert.is((b as KrbError).code, s.code);
+    } else {
+      assert.not.instance(b, Error);
+      assert.equal(Buffer.from((b as { sessionKey: EncryptionKey }).sessionKey.keyvalue), Buffer.from(s?.sessionKey.keyvalue ?? []));
+    }
+  }
+  assert.instance(batch[6], KrbError);
+  assert.is((batch[6] as KrbError).code, KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+});
+
+test("golden bytes: MIT's AS-REP, TGS-REP, KRB-ERROR and our requests, captured live, decode and re-encode byte for byte", async () => {
+  const k = kdc.get();
+  const seen: { req: Uint8Array; rep: Uint8Array }[] = [];
+  const c = new KdcClient({ realm: REALM, kdcs: [{ host: "127.0.0.1", port: k.port }], onExchange: (req, rep) => seen.push({ req, rep }) });
+  const tgt = await c.getInitialCredentials(name("alice"), { kind: "password", password: "correct horse battery staple" });
+  await c.getServiceTicket(tgt, name("kink/responder.kink.test"));
+  await c.getServiceTicket(tgt, name("kink/nobody.kink.test")).catch(() => undefined);
+  const tags = seen.map((x) => peekApplicationTag(x.rep));
+  // PREAUTH_REQUIRED error, AS-REP, TGS-REP, S_PRINCIPAL_UNKNOWN error.
+  assert.equal(tags, [30, 11, 13, 30]);
+  for (const { req, rep } of seen) {
+    const t = peekApplicationTag(rep);
+    const again = t === 30 ? encodeKrbError(decodeKrbError(rep)) : encodeKdcRep(decodeKdcRep(rep));
+    assert.equal(Buffer.from(again), Buffer.from(rep), `reply tag ${t}`);
+    assert.equal(Buffer.from(encodeKdcReq(decodeKdcReq(req))), Buffer.from(req));
+  }
+  assert.is(decodeKrbError((seen[0] as { rep: Uint8Array }).rep).errorCode, KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+});
+
+test("KRB-ERROR: built with the echoed authenticator time, read back as a typed error", () => {
+  const server = { realm: REALM, name: name("kink/responder.kink.test") };
+  const bytes = buildKrbError({
+    errorCode: KrbErrorCode.KRB_AP_ERR_SKEW,
+    now: 1_700_000_000_123,
+    server,
+    ctime: 1_700_000_600_000,
+    cusec: 42,
+    eText: "clock skew too great",
+  });
+  const { message, error } = readKrbError(bytes);
+  assert.is(message.errorCode, 37);
+  assert.is(message.stime, 1_700_000_000_000);
+  assert.is(message.susec, 123_000);
+  assert.is(message.ctime, 1_700_000_600_000);
+  assert.is(message.cusec, 42);
+  assert.equal(message.sname.nameString, ["kink", "responder.kink.test"]);
+  assert.instance(error, KrbError);
+  assert.is(error.codeName, "KRB_AP_ERR_SKEW");
+  assert.match(error.message, "clock skew too great");
 });
 
 function expectNever(): never {
