@@ -19,3 +19,14 @@ export {
   verifyChecksum,
 } from "./crypto/kerberos.ts";
 export { SlotCache, type SlotCacheOptions } from "./crypto/key-slots.ts";
+
+// The Kerberos layer (RFC 4120 subset for KINK): AP exchange, KDC client, files, replay cache.
+export { ApReqError, buildApRep, buildApReq, buildKrbError, readKrbError, verifyApRep, verifyApReq, verifyApReqBatch } from "./krb/ap.ts";
+export { parseCcache, readCcacheFile, serializeCcache, writeCcacheFile } from "./krb/ccache.ts";
+export { KrbDecodeError, KrbError, KrbErrorCode, krbErrorName } from "./krb/errors.ts";
+export { type Credentials, fromCcacheCredential, KdcClient, TicketCache, toCcacheCredential } from "./krb/kdc-client.ts";
+export { sendToKdc } from "./krb/kdc-transport.ts";
+export { findKey, parseKeytab, readKeytabFile, serializeKeytab, writeKeytabFile } from "./krb/keytab.ts";
+export { parseKrb5Conf } from "./krb/krb5-conf.ts";
+export { formatPrincipal, type Principal, parsePrincipal } from "./krb/principal.ts";
+export { ReplayCache } from "./krb/replay-cache.ts";
