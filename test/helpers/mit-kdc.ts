@@ -29,6 +29,18 @@ export const ALL_ENCTYPES = [
   "camellia128-cts-cmac",
 ] as const;
 
+/** How MIT 1.20 names each enctype in `klist -e` output (RFC 3961 number → name). */
+export const MIT_NAME: Record<number, string> = {
+  18: "aes256-cts-hmac-sha1-96",
+  17: "aes128-cts-hmac-sha1-96",
+  20: "aes256-cts-hmac-sha384-192",
+  19: "aes128-cts-hmac-sha256-128",
+  16: "DEPRECATED:des3-cbc-sha1",
+  23: "DEPRECATED:arcfour-hmac",
+  26: "camellia256-cts-cmac",
+  25: "camellia128-cts-cmac",
+};
+
 /** Tool → Debian package that ships it. */
 const TOOLS: Record<string, string> = {
   krb5kdc: "krb5-kdc",

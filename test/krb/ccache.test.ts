@@ -21,7 +21,7 @@ import { KrbError, KrbErrorCode } from "../../src/krb/errors.ts";
 import { TicketFlag } from "../../src/krb/messages/types.ts";
 import { formatPrincipal, parsePrincipal } from "../../src/krb/principal.ts";
 import { hex, Prng, toHex } from "../helpers/bytes.ts";
-import { mitKdcFixture } from "../helpers/mit-kdc.ts";
+import { MIT_NAME, mitKdcFixture } from "../helpers/mit-kdc.ts";
 
 const kdc = mitKdcFixture({
   principals: {
@@ -33,17 +33,6 @@ const kdc = mitKdcFixture({
 });
 test.before(kdc.before);
 test.after(kdc.after);
-
-const MIT_NAME: Record<number, string> = {
-  18: "aes256-cts-hmac-sha1-96",
-  17: "aes128-cts-hmac-sha1-96",
-  20: "aes256-cts-hmac-sha384-192",
-  19: "aes128-cts-hmac-sha256-128",
-  16: "DEPRECATED:des3-cbc-sha1",
-  23: "DEPRECATED:arcfour-hmac",
-  26: "camellia256-cts-cmac",
-  25: "camellia128-cts-cmac",
-};
 
 function expectKrbError(fn: () => unknown, what: string): KrbError {
   try {

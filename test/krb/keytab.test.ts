@@ -12,7 +12,7 @@ import { findKey, type KeytabEntry, parseKeytab, readKeytabFile, serializeKeytab
 import { NameType } from "../../src/krb/messages/types.ts";
 import { formatPrincipal, parsePrincipal } from "../../src/krb/principal.ts";
 import { hex, Prng, toHex } from "../helpers/bytes.ts";
-import { ALL_ENCTYPES, mitKdcFixture } from "../helpers/mit-kdc.ts";
+import { ALL_ENCTYPES, MIT_NAME, mitKdcFixture } from "../helpers/mit-kdc.ts";
 
 const PASSWORD = "kink keytab test pw";
 const kdc = mitKdcFixture({
@@ -24,17 +24,6 @@ const kdc = mitKdcFixture({
 test.before(kdc.before);
 test.after(kdc.after);
 
-/** How MIT 1.20 names each enctype in klist output. */
-const MIT_NAME: Record<number, string> = {
-  18: "aes256-cts-hmac-sha1-96",
-  17: "aes128-cts-hmac-sha1-96",
-  20: "aes256-cts-hmac-sha384-192",
-  19: "aes128-cts-hmac-sha256-128",
-  16: "DEPRECATED:des3-cbc-sha1",
-  23: "DEPRECATED:arcfour-hmac",
-  26: "camellia256-cts-cmac",
-  25: "camellia128-cts-cmac",
-};
 const ALL_ETYPES = [18, 17, 20, 19, 16, 23, 26, 25];
 
 function expectKrbError(fn: () => unknown, code: number, what: string): KrbError {
