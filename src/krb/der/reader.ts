@@ -480,9 +480,10 @@ export function peekApplicationTag(bytes: Uint8Array): number {
 
 /**
  * A decrypted DER message without the cipher's block padding. DES3 (RFC 3961 §5.3) pads the
- * plaintext with zeros to its 8-octet block and decryption cannot tell padding from data, so
- * Kerberos decoders ignore what follows the outer element. Only a tail shorter than a block
- * and made of zero octets is dropped; anything else is left for the strict decoder to reject.
+ * plaintext to its 8-octet block, the pad's contents are the sender's choice, and decryption
+ * cannot tell padding from data, so Kerberos decoders ignore what follows the outer element.
+ * The octets were authenticated by the integrity check already; only a tail shorter than a
+ * block is dropped, anything longer is left for the strict decoder to reject.
  */
 export function withoutBlockPadding(plain: Uint8Array): Uint8Array {
   if (plain.length < 2 || (plain[0]! & 0x1f) === 0x1f) return plain;
@@ -497,6 +498,5 @@ export function withoutBlockPadding(plain: Uint8Array): Uint8Array {
   }
   const end = header + len;
   if (end >= plain.length || plain.length - end >= 8) return plain;
-  for (let i = end; i < plain.length; i++) if (plain[i] !== 0) return plain;
   return plain.subarray(0, end);
 }
