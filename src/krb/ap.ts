@@ -151,7 +151,8 @@ export class ApReqError extends KrbError {
   }
 }
 
-function decryptOr(code: number, what: string, etype: number, key: Uint8Array, usage: number, cipher: Uint8Array): Uint8Array {
+/** Kerberos decrypt whose failure is a KrbError with `code`, naming what failed to decrypt. */
+export function decryptOr(code: number, what: string, etype: number, key: Uint8Array, usage: number, cipher: Uint8Array): Uint8Array {
   try {
     return decrypt(etype, key, usage, cipher);
   } catch (e) {

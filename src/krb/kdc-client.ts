@@ -5,8 +5,8 @@
 
 import { randomInt } from "node:crypto";
 import { enctypeByName, enctype as lookupEnctype } from "../crypto/enctypes.ts";
-import { decrypt, encrypt, makeChecksum, stringToKey } from "../crypto/kerberos.ts";
-import { buildApReq, flagMask, type Principal } from "./ap.ts";
+import { encrypt, makeChecksum, stringToKey } from "../crypto/kerberos.ts";
+import { buildApReq, decryptOr, flagMask, type Principal } from "./ap.ts";
 import type { Credential as CcacheCredential } from "./ccache.ts";
 import { KrbError, KrbErrorCode } from "./errors.ts";
 import { sendToKdc, transportOptionsFrom } from "./kdc-transport.ts";
@@ -167,7 +167,7 @@ export class KdcClient {
       // PA-ETYPE-INFO2 in the AS-REP tells the salt the reply key was made with (RFC 4120 §5.2.7.5).
       for (const pa of rep.padata ?? []) if (pa.padataType === PaDataType.PA_ETYPE_INFO2) etypeInfo = decodeEtypeInfo2(pa.padataValue);
       const key = this.#clientKey(client, secret, rep.encPart.etype, etypeInfo);
-      const plain = decryptOrFail(rep.encPart.etype, key.keyvalue, KeyUsage.AS_REP_ENCPART, rep.encPart.cipher, "AS-REP");
+      const plain = decryptOr(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "AS-REP", rep.encPart.etype, key.keyvalue, KeyUsage.AS_REP_ENCPART, rep.encPart.cipher);
       const part = decodeEncKdcRepPart(withoutBlockPadding(plain));
       return this.#credentials(rep.crealm, rep.cname, rep.ticket, part, nonce, client, server);
     }
@@ -212,7 +212,14 @@ export class KdcClient {
     if (tag === 30) throw kdcError(reply, `TGS exchange for ${formatPrincipal(server, this.realm)}`);
     if (tag !== 13) throw new KrbError(KrbErrorCode.KRB_AP_ERR_MSG_TYPE, `KDC answered a TGS-REQ with application tag ${tag}`);
     const rep = decodeKdcRep(reply);
-    const plain = decryptOrFail(rep.encPart.etype, key.keyvalue, KeyUsage.TGS_REP_ENCPART_SESSKEY, rep.encPart.cipher, "TGS-REP");
+    const plain = decryptOr(
+      KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+      "TGS-REP",
+      rep.encPart.etype,
+      key.keyvalue,
+      KeyUsage.TGS_REP_ENCPART_SESSKEY,
+      rep.encPart.cipher,
+    );
     const part = decodeEncKdcRepPart(withoutBlockPadding(plain));
     return this.#credentials(rep.crealm, rep.cname, rep.ticket, part, nonce, tgt.client.name, server, !!secondTicket);
   }
@@ -275,14 +282,6 @@ export class KdcClient {
     if (part.starttime !== undefined) c.starttime = part.starttime;
     if (part.renewTill !== undefined) c.renewTill = part.renewTill;
     return c;
-  }
-}
-
-function decryptOrFail(etype: number, key: Uint8Array, usage: number, cipher: Uint8Array, what: string): Uint8Array {
-  try {
-    return decrypt(etype, key, usage, cipher);
-  } catch (e) {
-    throw new KrbError(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, `${what} does not decrypt with the expected key: ${(e as Error).message}`);
   }
 }
 

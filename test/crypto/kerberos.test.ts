@@ -4,6 +4,7 @@
 import { createCipheriv, createHash } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { nfold } from "../../bench/node-profile.ts";
 import { CKSUMTYPES, ENCTYPES, enctype, enctypeByName } from "../../src/crypto/enctypes.ts";
 import { CryptoError, IntegrityError } from "../../src/crypto/errors.ts";
 import { decrypt, encrypt, makeChecksum, prf, randomToKey, stringToKey, verifyChecksum } from "../../src/crypto/kerberos.ts";
@@ -131,30 +132,6 @@ test("checksums: deterministic, verified, and every bit flip of data or MAC reje
   }
 });
 
-// RFC 3961 §5.1 n-fold written independently (bit by bit) for the oracle below.
-function nfold128(input: Buffer): Buffer {
-  const n = 16;
-  const inBits = input.length * 8;
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const lcm = (input.length * n) / gcd(input.length, n);
-  const bits: number[] = [];
-  for (let r = 0; r < lcm / input.length; r++) {
-    for (let i = 0; i < inBits; i++) {
-      const src = (((i - 13 * r) % inBits) + inBits) % inBits;
-      bits.push(((input[src >> 3] as number) >> (7 - (src & 7))) & 1);
-    }
-  }
-  let acc = 0n;
-  const mod = (1n << 128n) - 1n;
-  for (let c = 0; c < lcm / n; c++) {
-    let v = 0n;
-    for (let i = 0; i < 128; i++) v = (v << 1n) | BigInt(bits[c * 128 + i] as number);
-    acc += v;
-    acc = (acc & mod) + (acc >> 128n);
-  }
-  return Buffer.from(acc.toString(16).padStart(32, "0"), "hex");
-}
-
 // Independent AES-SHA1 PRF on node:crypto (RFC 3961 §5.3 with RFC 3962's DK): DK(key,"prf") via
 // n-fold("prf") = the 16-octet block below encrypted under the base key (iterated for AES-256).
 function oraclePrfAesSha1(key: Uint8Array, input: Uint8Array, variant: "rfc3961" | "racoon2"): Buffer {
@@ -163,7 +140,7 @@ function oraclePrfAesSha1(key: Uint8Array, input: Uint8Array, variant: "rfc3961"
     const c = createCipheriv(alg, k, null).setAutoPadding(false);
     return Buffer.concat([c.update(block), c.final()]);
   };
-  const folded = nfold128(Buffer.from("prf"));
+  const folded = nfold(Buffer.from("prf"), 16); // the independent oracle n-fold of bench/node-profile.ts
   const k1 = ecb(key, folded);
   const dk = key.length === 16 ? k1 : Buffer.concat([k1, ecb(key, k1)]);
   const h = createHash("sha1").update(input).digest();
