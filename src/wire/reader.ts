@@ -1,0 +1,84 @@
+// A reusable bounds-checked big-endian reader (pg-protocol's BufferReader shape): point it at
+// a datagram or a payload body with `reset`, read fields by name. Running past `end` is a
+// KinkError whose response depends on the layer: KINK framing answers KINK_PROTOERR
+// [RFC 4430 §9], ISAKMP contents answer Notify PAYLOAD-MALFORMED [RFC 4430 §5.5].
+
+import { KinkErrorCode } from "./constants.ts";
+import { KinkError, kinkErrorResponse, type WireErrorReason, type WireResponse } from "./errors.ts";
+
+/** ISAKMP Notify PAYLOAD-MALFORMED [RFC 2408 §3.14.1], KINK's catch-all for bad ISAKMP [RFC 4430 §5.5]. */
+export const NOTIFY_PAYLOAD_MALFORMED = 16;
+
+export type ReaderLayer = "kink" | "isakmp";
+
+export class WireReader {
+  bytes: Uint8Array = new Uint8Array(0);
+  pos = 0;
+  end = 0;
+  /** Added to `pos` in error offsets, so errors name datagram (or plaintext) octets. */
+  origin = 0;
+  layer: ReaderLayer = "kink";
+  inner = false;
+  #view = new DataView(this.bytes.buffer);
+
+  reset(bytes: Uint8Array, start = 0, end = bytes.length, layer: ReaderLayer = "kink", origin = 0, inner = false): this {
+    if (bytes.buffer !== this.#view.buffer || bytes.byteOffset !== this.#view.byteOffset)
+      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.bytes = bytes;
+    this.pos = start;
+    this.end = end;
+    this.layer = layer;
+    this.origin = origin;
+    this.inner = inner;
+    return this;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** A KinkError at `pos` (or `at`) with this layer's response. */
+  error(reason: WireErrorReason, field: string, detail: string, at = this.pos, response?: WireResponse): KinkError {
+    const r =
+      response ?? (this.layer === "kink" ? kinkErrorResponse(KinkErrorCode.PROTOERR) : { kind: "notify" as const, notifyType: NOTIFY_PAYLOAD_MALFORMED });
+    return new KinkError(reason, r, field, this.origin + at, detail, this.inner);
+  }
+
+  need(n: number, field: string): void {
+    if (n > this.end - this.pos) throw this.error("truncated", field, `needs ${n} octets, ${Math.max(0, this.end - this.pos)} left`);
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    return this.bytes[this.pos++]!;
+  }
+
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.#view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.#view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** `n` octets as a view into the underlying bytes (no copy). */
+  bytesView(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const v = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** Everything up to `end`, as a view. */
+  rest(): Uint8Array {
+    const v = this.bytes.subarray(this.pos, this.end);
+    this.pos = this.end;
+    return v;
+  }
+}
