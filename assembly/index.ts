@@ -1,6 +1,7 @@
 // WASM export surface. Everything crosses as offsets into the static arena (mem.ts);
 // the single TypeScript facade is src/crypto/wasm.ts.
 
+import { TABLE_BYTES } from "./kink/walk";
 import { DESC, DESC_MAX, DESC_SIZE, IO, IO_SIZE, KEYIN, RAND, RAND_SIZE } from "./mem";
 
 export { ensureSlotCapacity, getSlotCapacity, slotPtr } from "./mem";
@@ -49,3 +50,7 @@ export { nfold } from "./krb/nfold";
 export { encryptedLength, prfLength, slotChecksum, slotDecrypt, slotEncrypt, slotPrf, slotVerify } from "./krb/profile";
 export { krbRandomToKey, krbStringToKey } from "./krb/s2k";
 export { krbDeriveKey, slotClear, slotInit } from "./krb/slots";
+export { kinkOpen } from "./kink/walk";
+export function kinkTableBytes(): i32 {
+  return TABLE_BYTES;
+}

@@ -7,6 +7,7 @@
 //   24 aux offset (encrypt: confounder; verify: expected MAC)
 //   28 aux value  (verify: MAC length; prf: 1 = racoon2 AES-SHA1 variant)
 
+import { kinkOpen } from "../kink/walk";
 import { DESC, DESC_MAX, DESC_SIZE } from "../mem";
 import { krbChecksum, krbDecrypt, krbEncrypt, krbPrf, krbVerify, slotAddr } from "./profile";
 import { ST_BAD_ARG, ST_BAD_OP, ST_BAD_SLOT } from "./slots";
@@ -16,6 +17,8 @@ export const OP_DECRYPT: i32 = 2;
 export const OP_CHECKSUM: i32 = 3;
 export const OP_VERIFY: i32 = 4;
 export const OP_PRF: i32 = 5;
+/** KINK datagram walk + Cksum + KINK_ENCRYPT (kink/walk.ts): slot = Cksum slot, aux = encryption slot, aux value = options. */
+export const OP_KINK_OPEN: i32 = 6;
 
 /** Runs descriptors 0..n-1. Returns how many failed (their result fields say why). */
 export function krbBatch(n: i32): i32 {
@@ -29,7 +32,10 @@ export function krbBatch(n: i32): i32 {
     const dst = <usize>load<i32>(d, 16);
     const aux = <usize>load<i32>(d, 24);
     let r: i32 = ST_BAD_SLOT;
-    if (p != 0) {
+    if (load<i32>(d) == OP_KINK_OPEN) {
+      // A walk status is positive; batch failures are negative, so report it negated.
+      r = -kinkOpen(src, len, load<i32>(d, 4), <i32>aux, dst, load<i32>(d, 28));
+    } else if (p != 0) {
       switch (load<i32>(d)) {
         case OP_ENCRYPT:
           r = krbEncrypt(p, src, len, aux, dst);

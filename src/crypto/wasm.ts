@@ -42,6 +42,9 @@ export interface CoreExports {
   krbDeriveKey(etype: number, key: number, keyLen: number, constant: number, constLen: number, outLen: number, dst: number): number;
   primAesConstantTime(): number;
   primAesImpl(impl: number, mode: number, decrypt: number, key: number, keyLen: number, iv: number, src: number, dst: number, len: number): number;
+  /** KINK datagram walk, Cksum check and KINK_ENCRYPT decryption (assembly/kink/walk.ts). */
+  kinkOpen(src: number, len: number, cksumSlot: number, encSlot: number, table: number, options: number): number;
+  kinkTableBytes(): number;
 }
 
 /** Status codes returned by the Kerberos entry points (assembly/krb/slots.ts). */
@@ -64,6 +67,7 @@ export const OP_DECRYPT = 2;
 export const OP_CHECKSUM = 3;
 export const OP_VERIFY = 4;
 export const OP_PRF = 5;
+export const OP_KINK_OPEN = 6;
 
 export interface Core {
   readonly exports: CoreExports;

@@ -31,6 +31,7 @@ export type WireErrorReason =
   | "cksum-presence"
   | "trailing-octets"
   | "missing-payload"
+  | "too-many-payloads"
   | "bad-qm-version"
   | "bad-isakmp"
   | "unknown-isakmp-payload"
