@@ -44,13 +44,13 @@ export function keyInPtr(): usize {
   return KEYIN;
 }
 
+export { kinkOpen } from "./kink/walk";
 export { krbBatch } from "./krb/batch";
 /** Test hook: RFC 3961 §5.1 n-fold of IO[src..src+inLen) into IO[dst..dst+outLen). */
 export { nfold } from "./krb/nfold";
 export { encryptedLength, prfLength, slotChecksum, slotDecrypt, slotEncrypt, slotPrf, slotVerify } from "./krb/profile";
 export { krbRandomToKey, krbStringToKey } from "./krb/s2k";
 export { krbDeriveKey, slotClear, slotInit } from "./krb/slots";
-export { kinkOpen } from "./kink/walk";
 export function kinkTableBytes(): i32 {
   return TABLE_BYTES;
 }
