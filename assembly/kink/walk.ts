@@ -71,7 +71,7 @@ const GETTGT: i32 = 4;
 const ACK: i32 = 5;
 const STATUS: i32 = 6;
 
-@inline function bit(t: i32): i32 {
+function bit(t: i32): i32 {
   return 1 << t;
 }
 
@@ -97,15 +97,15 @@ function minPayloadLength(t: i32): i32 {
   return 5;
 }
 
-@inline function be16(p: usize): i32 {
-  return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p, 1);
+function be16(p: usize): i32 {
+  return ((<i32>load<u8>(p)) << 8) | <i32>load<u8>(p, 1);
 }
 
-@inline function be32(p: usize): i32 {
+function be32(p: usize): i32 {
   return <i32>bswap<u32>(load<u32>(p));
 }
 
-@inline function fail(table: usize, status: i32, offset: i32, ptype: i32): i32 {
+function fail(table: usize, status: i32, offset: i32, ptype: i32): i32 {
   store<i32>(table, status, 0);
   store<i32>(table, offset, 4);
   store<i32>(table, ptype, 8);
