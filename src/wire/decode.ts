@@ -104,7 +104,8 @@ function walkError(t: Int32Array, b: number, datagramType: number): KinkError {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function payloadAt(bytes: Uint8Array, type: number, off: number, len: number, inner: boolean): KinkPayload {
+/** The payload object for a walked entry; fields are views of `bytes`. Exported for the bench's TypeScript walk. */
+export function payloadAt(bytes: Uint8Array, type: number, off: number, len: number, inner: boolean): KinkPayload {
   const view = new DataView(bytes.buffer, bytes.byteOffset + off, len);
   switch (type) {
     case PayloadType.AP_REQ:
@@ -118,7 +119,7 @@ function payloadAt(bytes: Uint8Array, type: number, off: number, len: number, in
       try {
         principal = utf8.decode(bytes.subarray(off + 4, off + len));
       } catch {
-        throw new KinkError("bad-payload-length", PROTOERR, "KINK_TGT_REQ.PrincName", off + 4, "PrincName is not valid UTF-8", inner);
+        throw new KinkError("bad-principal-name", PROTOERR, "KINK_TGT_REQ.PrincName", off + 4, "PrincName is not valid UTF-8", inner);
       }
       return { type, principal };
     }

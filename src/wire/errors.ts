@@ -32,6 +32,7 @@ export type WireErrorReason =
   | "trailing-octets"
   | "missing-payload"
   | "too-many-payloads"
+  | "bad-principal-name"
   | "bad-qm-version"
   | "bad-isakmp"
   | "unknown-isakmp-payload"

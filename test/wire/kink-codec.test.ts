@@ -240,7 +240,11 @@ test("payload rules: lengths, types, order, duplicates, Cksum presence, trailing
   extra.set(samples.GETTGT!);
   assert.is(decodeKinkMessage(extra).length, samples.GETTGT!.length);
   // A KINK_ERROR's Payload Length is exactly 8 (§4.2.8); errors in a REPLY are never answered.
-  expectError(patched("REPLY, lone KINK_ERROR", (_, v) => v.setUint16(18, 7)), "bad-payload-length", "drop");
+  expectError(
+    patched("REPLY, lone KINK_ERROR", (_, v) => v.setUint16(18, 7)),
+    "bad-payload-length",
+    "drop",
+  );
   // Cksum presence: an AP_REQ message without Cksum, a GETTGT with one.
   const ack = samples.STATUS!;
   const noCksum = ack.slice(0, ack.length - 12);
@@ -292,7 +296,10 @@ test("message composition rules of §6 (encoder-built messages patched, then re-
 test("rules inside KINK_ENCRYPT are checked after decryption, with plaintext offsets", () => {
   const apReq = { type: PayloadType.AP_REQ, epoch: 1, apReq: blob(40, 9) } as const;
   // A KINK_ERROR may only be inside a REPLY's KINK_ENCRYPT.
-  const bytes = encodeKinkMessage({ type: MessageType.CREATE, xid: 1, payloads: [apReq, { type: PayloadType.ENCRYPT, inner: [{ type: PayloadType.ERROR, code: 1 }] }] }, sealer);
+  const bytes = encodeKinkMessage(
+    { type: MessageType.CREATE, xid: 1, payloads: [apReq, { type: PayloadType.ENCRYPT, inner: [{ type: PayloadType.ERROR, code: 1 }] }] },
+    sealer,
+  );
   assert.ok(decodeKinkMessage(bytes), "outer chain alone is fine");
   const e = kinkErrorOf(() => openKinkMessage(bytes, session));
   assert.is(e.reason, "payload-not-allowed");
@@ -310,7 +317,11 @@ test("truncation at every octet of every message type → KinkError", () => {
   for (const [name, bytes] of Object.entries(samples)) {
     for (let n = 0; n < bytes.length; n++) {
       const cut = bytes.subarray(0, n);
-      assert.instance(kinkErrorOf(() => decodeKinkMessage(cut)), KinkError, `${name} cut at ${n}`);
+      assert.instance(
+        kinkErrorOf(() => decodeKinkMessage(cut)),
+        KinkError,
+        `${name} cut at ${n}`,
+      );
       kinkErrorOf(() => openKinkMessage(cut, session));
     }
   }
