@@ -1,0 +1,268 @@
+// An SA sink that keeps everything in memory: the embedded default (kinkd runs without a
+// kernel, e.g. as a load generator or benchmark) and the test double (strongSwan's
+// load_tester_ipsec / mock_ipsec). It behaves like the kernel where the engine can tell:
+// SPIs are unique per (destination, protocol), duplicates are refused, unknown SAs are
+// "not found", lifetimes expire (driven by `tick`, so tests control time), and keys are
+// zeroed when an SA goes away.
+
+import {
+  type PolicyId,
+  type PolicySpec,
+  type SaId,
+  type SaSink,
+  type SaSpec,
+  SinkError,
+  type SinkEvent,
+  type SinkOp,
+  type SinkResult,
+  type SpiRequest,
+} from "./sink.ts";
+
+export interface MemorySa {
+  readonly spec: SaSpec;
+  /** When it was added or last updated (ms, the sink's clock). */
+  readonly installedAt: number;
+  /** Soft expiry already signalled. */
+  softExpired: boolean;
+}
+
+export interface MemorySinkOptions {
+  /** Clock for lifetimes, in ms. */
+  readonly now?: () => number;
+  /** SPI source; default crypto-quality random. */
+  readonly randomSpi?: () => number;
+}
+
+const saKey = (id: SaId) => `${id.dst}|${id.proto}|${id.spi >>> 0}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;
+const policyKey = (id: PolicyId) => {
+  const s = id.selector;
+  return `${id.dir}|${s.src}/${s.srcPrefix}|${s.dst}/${s.dstPrefix}|${s.proto}|${s.srcPort}|${s.dstPort}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;
+};
+
+function defaultRandomSpi(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
+
+export class MemorySink implements SaSink {
+  readonly #sas = new Map<string, MemorySa>();
+  /** SPIs handed out by getSpi and not yet filled in (the kernel's larval SAs). */
+  readonly #larval = new Set<string>();
+  readonly #policies = new Map<string, PolicySpec>();
+  readonly #listeners = new Set<(e: SinkEvent) => void>();
+  readonly #now: () => number;
+  readonly #randomSpi: () => number;
+  #closed = false;
+
+  constructor(opts: MemorySinkOptions = {}) {
+    this.#now = opts.now ?? Date.now;
+    this.#randomSpi = opts.randomSpi ?? defaultRandomSpi;
+  }
+
+  /** Installed SAs (live view). */
+  get sas(): ReadonlyMap<string, MemorySa> {
+    return this.#sas;
+  }
+
+  get policies(): ReadonlyMap<string, PolicySpec> {
+    return this.#policies;
+  }
+
+  findSa(id: SaId): MemorySa | undefined {
+    return this.#sas.get(saKey(id));
+  }
+
+  async getSpi(req: SpiRequest): Promise<number> {
+    return this.#apply({ op: "getSpi", req })!;
+  }
+
+  async addSa(sa: SaSpec): Promise<void> {
+    this.#apply({ op: "addSa", sa });
+  }
+
+  async updateSa(sa: SaSpec): Promise<void> {
+    this.#apply({ op: "updateSa", sa });
+  }
+
+  async deleteSa(id: SaId): Promise<void> {
+    this.#apply({ op: "deleteSa", id });
+  }
+
+  async addPolicy(policy: PolicySpec): Promise<void> {
+    this.#apply({ op: "addPolicy", policy });
+  }
+
+  async updatePolicy(policy: PolicySpec): Promise<void> {
+    this.#apply({ op: "updatePolicy", policy });
+  }
+
+  async deletePolicy(id: PolicyId): Promise<void> {
+    this.#apply({ op: "deletePolicy", id });
+  }
+
+  async batch(ops: readonly SinkOp[]): Promise<SinkResult[]> {
+    return ops.map((op) => {
+      try {
+        const spi = this.#apply(op);
+        return spi === undefined ? { ok: true } : { ok: true, spi };
+      } catch (e) {
+        if (e instanceof SinkError) return { ok: false, error: e };
+        throw e;
+      }
+    });
+  }
+
+  /** One operation; returns the SPI for getSpi. */
+  #apply(op: SinkOp): number | undefined {
+    if (this.#closed) throw new SinkError("closed", "the SA sink is closed", undefined, op.op);
+    switch (op.op) {
+      case "getSpi":
+        return this.#getSpi(op.req);
+      case "addSa":
+        this.#addSa(op.sa);
+        return undefined;
+      case "updateSa":
+        this.#updateSa(op.sa);
+        return undefined;
+      case "deleteSa":
+        this.#deleteSa(op.id);
+        return undefined;
+      case "addPolicy": {
+        const k = policyKey(op.policy);
+        if (this.#policies.has(k)) throw new SinkError("exists", `policy ${k} already exists`, 17, "addPolicy");
+        this.#policies.set(k, op.policy);
+        return undefined;
+      }
+      case "updatePolicy":
+        this.#policies.set(policyKey(op.policy), op.policy);
+        return undefined;
+      case "deletePolicy":
+        if (!this.#policies.delete(policyKey(op.id))) throw new SinkError("not-found", `policy ${policyKey(op.id)} does not exist`, 2, "deletePolicy");
+        return undefined;
+    }
+  }
+
+  async flush(what: { sas?: boolean; policies?: boolean } = { sas: true, policies: true }): Promise<void> {
+    if (what.sas) {
+      for (const sa of this.#sas.values()) wipe(sa.spec);
+      this.#sas.clear();
+      this.#larval.clear();
+    }
+    if (what.policies) this.#policies.clear();
+  }
+
+  subscribe(listener: (event: SinkEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#listeners.clear();
+    this.#closed = true;
+  }
+
+  /**
+   * Applies lifetimes at the sink's current time: a soft limit signals `expire` (hard=false)
+   * once; a hard limit signals hard=true and removes the SA, as the kernel does.
+   */
+  tick(): void {
+    const now = this.#now();
+    for (const [k, sa] of [...this.#sas]) {
+      const age = (now - sa.installedAt) / 1000;
+      const { softSeconds, hardSeconds } = sa.spec.lifetime;
+      if (hardSeconds !== undefined && age >= hardSeconds) {
+        this.#sas.delete(k);
+        this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: true });
+        wipe(sa.spec);
+      } else if (softSeconds !== undefined && age >= softSeconds && !sa.softExpired) {
+        sa.softExpired = true;
+        this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: false });
+      }
+    }
+  }
+
+  /** Delivers an event as the kernel would (tests use it for ACQUIRE). */
+  emit(event: SinkEvent): void {
+    this.#emit(event);
+  }
+
+  #emit(event: SinkEvent): void {
+    for (const l of this.#listeners) l(event);
+  }
+
+  #getSpi(req: SpiRequest): number {
+    // RFC 4301 §4.1: SPIs 1–255 are reserved by IANA, 0 means "no SA".
+    const min = req.min ?? 0x100;
+    const max = req.max ?? 0xffff_ffff;
+    if (min < 0x100 || max < min || max > 0xffff_ffff)
+      throw new SinkError("invalid", `SPI range ${min}–${max} is not within 256–4294967295`, undefined, "getSpi");
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const spi = min + ((this.#randomSpi() >>> 0) % (max - min + 1));
+      const k = saKey({ dst: req.dst, spi, proto: req.proto });
+      if (!this.#sas.has(k) && !this.#larval.has(k)) {
+        this.#larval.add(k);
+        return spi;
+      }
+    }
+    throw new SinkError("no-spi", `no free SPI in ${min}–${max} for ${req.proto} to ${req.dst}`, undefined, "getSpi");
+  }
+
+  #addSa(sa: SaSpec): void {
+    checkKeys(sa, "addSa");
+    const k = saKey(sa.id);
+    if (this.#sas.has(k)) throw new SinkError("exists", `SA ${describe(sa.id)} already exists`, 17, "addSa");
+    this.#larval.delete(k);
+    this.#sas.set(k, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+  }
+
+  #updateSa(sa: SaSpec): void {
+    checkKeys(sa, "updateSa");
+    const k = saKey(sa.id);
+    const old = this.#sas.get(k);
+    // An SPI from getSpi is a larval SA that updateSa fills in (XFRM_MSG_UPDSA semantics).
+    if (old === undefined && !this.#larval.delete(k)) throw new SinkError("not-found", `SA ${describe(sa.id)} does not exist`, 3, "updateSa");
+    if (old !== undefined) wipe(old.spec);
+    this.#sas.set(k, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+  }
+
+  #deleteSa(id: SaId): void {
+    const k = saKey(id);
+    const sa = this.#sas.get(k);
+    if (sa === undefined) {
+      if (this.#larval.delete(k)) return;
+      throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "deleteSa");
+    }
+    this.#sas.delete(k);
+    wipe(sa.spec);
+  }
+}
+
+function describe(id: SaId): string {
+  return `${id.proto} spi 0x${(id.spi >>> 0).toString(16).padStart(8, "0")} dst ${id.dst}`;
+}
+
+function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
+  if (sa.enc !== undefined) {
+    const want = sa.enc.alg.keyBits.map((b) => b / 8 + sa.enc!.alg.saltOctets);
+    if (!want.includes(sa.enc.key.length))
+      throw new SinkError("invalid", `${sa.enc.alg.name} takes ${want.join("/")} key octets, got ${sa.enc.key.length}`, 22, op);
+  }
+  if (sa.auth !== undefined && sa.auth.key.length !== sa.auth.alg.keyOctets)
+    throw new SinkError("invalid", `${sa.auth.alg.name} takes ${sa.auth.alg.keyOctets} key octets, got ${sa.auth.key.length}`, 22, op);
+  if (sa.id.proto === "ah" && (sa.enc !== undefined || sa.auth === undefined))
+    throw new SinkError("invalid", "an AH SA has an authentication key only", 22, op);
+}
+
+/** The sink owns its copy of the keys, so it can zero them when the SA dies. */
+function copySpec(sa: SaSpec): SaSpec {
+  return {
+    ...sa,
+    ...(sa.enc ? { enc: { alg: sa.enc.alg, key: sa.enc.key.slice() } } : {}),
+    ...(sa.auth ? { auth: { alg: sa.auth.alg, key: sa.auth.key.slice() } } : {}),
+  };
+}
+
+function wipe(sa: SaSpec): void {
+  sa.enc?.key.fill(0);
+  sa.auth?.key.fill(0);
+}
