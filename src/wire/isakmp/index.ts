@@ -1,9 +1,7 @@
-// TEMPORARY placeholder until the ISAKMP codec branch lands (replaced by it at merge).
-import type { WireWriter } from "../writer.ts";
-export type IsakmpPayload = { readonly type: string };
-export function encodeIsakmpChain(_w: WireWriter, _payloads: readonly IsakmpPayload[]): number {
-  return 0;
-}
-export function decodeIsakmpChain(_b: Uint8Array, _first: number, _start: number, _end: number, _origin: number, _inner: boolean): IsakmpPayload[] {
-  return [];
-}
+// The ISAKMP Quick Mode subset carried in KINK_ISAKMP [RFC 4430 §5, §7].
+
+export { buildTransformAttributes, type TransformSpec, type TransformView, transformView } from "./attributes.ts";
+export { decodeIsakmpChain, encodeIsakmpChain } from "./chain.ts";
+export * from "./constants.ts";
+export { formatAddress, parseAddress } from "./ip.ts";
+export type * from "./types.ts";

@@ -1,0 +1,76 @@
+// Notify [RFC 2408 §3.14, RFC 2407 §4.6.3] and Delete [RFC 2408 §3.15, RFC 2407 §4.6.4]
+// payloads: DOI, Protocol-ID and SPI Size, then what the payload is about.
+
+import { DOI_IPSEC } from "../constants.ts";
+import { IsakmpPayloadType } from "./constants.ts";
+import { checkSpiSize } from "./sa.ts";
+import type { DeletePayload, NotifyPayload } from "./types.ts";
+import { copyBytes, type Fail, fieldWriter, type PayloadCodec } from "./walk.ts";
+
+/**
+ * A Notify's DOI is 1, but 0 (ISAKMP, RFC 2408 §3.14) is tolerated and kept: a Notify only
+ * reports, and refusing one over a DOI it cannot be misread under would just lose the report.
+ */
+function checkNotifyDoi(doi: number, fail: Fail, at?: number): void {
+  if (doi !== DOI_IPSEC && doi !== 0) fail("bad-doi", "Notify.DOI", `${doi}, expected 1 (IPsec) [RFC 4430 §5]`, at);
+}
+
+/** A Delete acts on IPsec SAs, so its DOI is exactly 1 [RFC 2407 §4.6.4]; it names at least one SPI [RFC 2408 §3.15]. */
+function checkDelete(doi: number, spiCount: number, fail: Fail, at?: number): void {
+  if (doi !== DOI_IPSEC) fail("bad-doi", "Delete.DOI", `${doi}, KINK requires 1 (IPsec) [RFC 4430 §5]`, at);
+  if (spiCount === 0) fail("bad-isakmp", "Delete.#SPIs", "deletes nothing [RFC 2408 §3.15]", at);
+}
+
+export const notifyCodec: PayloadCodec<NotifyPayload> = {
+  type: IsakmpPayloadType.NOTIFY,
+
+  decode(r, fail, payloadAt) {
+    const doi = r.u32("Notify.DOI");
+    checkNotifyDoi(doi, fail, payloadAt + 4);
+    const protocolId = r.u8("Notify.ProtocolID");
+    const spiSize = r.u8("Notify.SPISize");
+    const notifyType = r.u16("Notify.NotifyMessageType");
+    const spi = copyBytes(r.bytesView(spiSize, "Notify.SPI"));
+    return { type: "notify", doi, protocolId, spi, notifyType, data: copyBytes(r.rest()) };
+  },
+
+  encode(w, n, fail) {
+    checkNotifyDoi(n.doi, fail);
+    fieldWriter(w, fail)
+      .u32(n.doi, "Notify.DOI")
+      .u8(n.protocolId, "Notify.ProtocolID")
+      .u8(n.spi.length, "Notify.SPISize")
+      .u16(n.notifyType, "Notify.NotifyMessageType")
+      .bytes(n.spi)
+      .bytes(n.data);
+  },
+};
+
+export const deleteCodec: PayloadCodec<DeletePayload> = {
+  type: IsakmpPayloadType.DELETE,
+
+  decode(r, fail, payloadAt) {
+    const doi = r.u32("Delete.DOI");
+    const protocolId = r.u8("Delete.ProtocolID");
+    const spiSize = r.u8("Delete.SPISize");
+    const spiCount = r.u16("Delete.#SPIs");
+    checkDelete(doi, spiCount, fail, payloadAt + 4);
+    checkSpiSize(protocolId, spiSize, "Delete", fail, payloadAt + 8);
+    if (r.remaining !== spiCount * spiSize)
+      fail("bad-payload-length", "Delete.#SPIs", `${spiCount} SPIs of ${spiSize} octets in ${r.remaining} octets [RFC 2408 §3.15]`, payloadAt + 10);
+    const spis = Array.from({ length: spiCount }, () => copyBytes(r.bytesView(spiSize, "Delete.SPI")));
+    return { type: "delete", doi, protocolId, spiSize, spis };
+  },
+
+  encode(w, d, fail) {
+    checkDelete(d.doi, d.spis.length, fail);
+    checkSpiSize(d.protocolId, d.spiSize, "Delete", fail);
+    if (d.spis.some((spi) => spi.length !== d.spiSize)) fail("bad-isakmp", "Delete.SPI", `every SPI must be ${d.spiSize} octets`);
+    const out = fieldWriter(w, fail)
+      .u32(d.doi, "Delete.DOI")
+      .u8(d.protocolId, "Delete.ProtocolID")
+      .u8(d.spiSize, "Delete.SPISize")
+      .u16(d.spis.length, "Delete.#SPIs");
+    for (const spi of d.spis) out.bytes(spi);
+  },
+};
