@@ -2,7 +2,8 @@
 // with one name table for logs. Values are the RFC's; Wireshark's 14–21 payload numbers
 // (from a 2003 draft) are not used anywhere.
 
-function nameTable<T extends Record<string, number>>(values: T): (value: number) => string {
+/** value → name lookup for logs; unknown values print as UNKNOWN(n). */
+export function nameTable<T extends Record<string, number>>(values: T): (value: number) => string {
   const names = new Map<number, string>(Object.entries(values).map(([k, v]) => [v, k]));
   return (value) => names.get(value) ?? `UNKNOWN(${value})`;
 }

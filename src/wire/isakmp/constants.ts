@@ -2,11 +2,7 @@
 // RFC 4430 §5), each enum with one name table for logs. Algorithm numbers (transform IDs,
 // Authentication Algorithm values) live in src/ipsec/algorithms.ts next to their key sizes.
 
-// src/wire/constants.ts keeps its nameTable private; this is the same shape for this layer.
-function nameTable<T extends Record<string, number>>(values: T): (value: number) => string {
-  const names = new Map<number, string>(Object.entries(values).map(([k, v]) => [v, k]));
-  return (value) => names.get(value) ?? `UNKNOWN(${value})`;
-}
+import { nameTable } from "../constants.ts";
 
 /** Next Payload values [RFC 2408 §3.1]; 0 ends a chain. */
 export const IsakmpPayloadType = {
