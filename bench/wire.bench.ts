@@ -9,6 +9,7 @@ import { decodeKinkMessage, openKinkMessage } from "../src/wire/decode.ts";
 import type { IsakmpPayload } from "../src/wire/isakmp/index.ts";
 import { encodeKinkMessage, type KinkMessage, type KinkSealer } from "../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../src/wire/seal.ts";
+import { workedExampleChain } from "../test/helpers/isakmp-bytes.ts";
 import { type ResultRow, ratesInterleaved, row, writeReport } from "./report.ts";
 import { tsWalkKink } from "./ts-kink-walk.ts";
 
@@ -18,8 +19,8 @@ const session = { etype: 17, key: new Uint8Array(16).map((_, i) => i * 7 + 1) };
 const sealer = sessionKeySealer(session);
 
 /** The worked example's Quick Mode content (kink.md §13.1): one ESP proposal, AES-CBC-128 + HMAC-SHA1, Ni. */
-const qmCreate: IsakmpPayload[] = [];
-const qmReply: IsakmpPayload[] = [];
+const qmCreate: IsakmpPayload[] = workedExampleChain();
+const qmReply: IsakmpPayload[] = workedExampleChain(new Uint8Array([1, 2, 3, 4]), null);
 
 function create(apReqLength: number): KinkMessage {
   return {

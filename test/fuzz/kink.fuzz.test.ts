@@ -12,6 +12,7 @@ import { type DecodedKink, decodeKinkMessage, openKinkMessage } from "../../src/
 import { KinkError } from "../../src/wire/errors.ts";
 import { encodeKinkMessage, type InnerPayload, type KinkMessage, type KinkPayload } from "../../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../../src/wire/seal.ts";
+import { RICH_CHAIN, workedExampleChain } from "../helpers/isakmp-bytes.ts";
 import { plain, racoonMessages, randomSession, SESSION_ETYPES, sampleMessages } from "../helpers/kink.ts";
 
 const runs = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -28,7 +29,11 @@ const apReq = fc.record({ type: fc.constant(PayloadType.AP_REQ), epoch: u32, apR
 const apRep = fc.record({ type: fc.constant(PayloadType.AP_REP), epoch: u32, apRep: der });
 const krbError = fc.record({ type: fc.constant(PayloadType.KRB_ERROR), krbError: der });
 const error = fc.record({ type: fc.constant(PayloadType.ERROR), code: u32 });
-const isakmp = fc.record({ type: fc.constant(PayloadType.ISAKMP), qmVersion: fc.constant(0x10), payloads: fc.constant([]) });
+const isakmp = fc.record({
+  type: fc.constant(PayloadType.ISAKMP),
+  qmVersion: fc.constant(0x10),
+  payloads: fc.constantFrom([], RICH_CHAIN, workedExampleChain()),
+});
 const isakmps = fc.array(isakmp, { maxLength: 3 });
 const encrypt = (inner: fc.Arbitrary<InnerPayload[]>) => inner.map((i) => ({ type: PayloadType.ENCRYPT, inner: i }) as KinkPayload);
 

@@ -2,7 +2,7 @@
 // payload kind and attribute form, and an independent walk that lists the offset of every
 // length and count field in an encoded chain (so tests can corrupt each one).
 import { KinkError } from "../../src/wire/errors.ts";
-import { decodeIsakmpChain, encodeIsakmpChain, type IsakmpPayload } from "../../src/wire/isakmp/index.ts";
+import { buildTransformAttributes, decodeIsakmpChain, encodeIsakmpChain, type IsakmpPayload } from "../../src/wire/isakmp/index.ts";
 import { WireWriter } from "../../src/wire/writer.ts";
 import { hex } from "./bytes.ts";
 
@@ -114,4 +114,30 @@ export function sizeFields(bytes: Uint8Array, firstType: number): SizeField[] {
     if (type === 12) out.push({ at: at + 9, width: 1, what: "Delete SPI Size" }, { at: at + 10, width: 2, what: "#SPIs" });
   });
   return out;
+}
+
+/** Ni of the worked example (kink.md §13.1). */
+export const WORKED_EXAMPLE_NI = hex("000102030405060708090a0b0c0d0e0f");
+
+/**
+ * kink.md §13.1: SA with one ESP proposal (AES-CBC-128 + HMAC-SHA1, transport, 3600 s) and
+ * the given SPI, then a Nonce unless `nonce` is null (the optimistic REPLY carries none).
+ */
+export function workedExampleChain(spi: Uint8Array = hex("0a0b0c0d"), nonce: Uint8Array | null = WORKED_EXAMPLE_NI): IsakmpPayload[] {
+  const sa: IsakmpPayload = {
+    type: "sa",
+    doi: 1,
+    situation: 1,
+    proposals: [
+      {
+        number: 1,
+        protocolId: 3,
+        spi,
+        transforms: [
+          { number: 1, transformId: 12, attributes: buildTransformAttributes({ lifeSeconds: 3600, encapsulationMode: 2, keyLength: 128, authAlgorithm: 2 }) },
+        ],
+      },
+    ],
+  };
+  return nonce === null ? [sa] : [sa, { type: "nonce", data: nonce }];
 }

@@ -9,6 +9,7 @@ import type { IsakmpPayload } from "../../src/wire/isakmp/index.ts";
 import type { KinkMessage, KinkSealer } from "../../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../../src/wire/seal.ts";
 import { hex, Prng } from "./bytes.ts";
+import { RICH_CHAIN } from "./isakmp-bytes.ts";
 
 export interface CapturedKink {
   type_name: string;
@@ -51,7 +52,7 @@ export function blob(n: number, seed: number): Uint8Array {
 }
 
 /** One message of every type and response form [RFC 4430 §6], with the given ISAKMP content. */
-export function sampleMessages(isakmp: readonly IsakmpPayload[] = []): { name: string; msg: KinkMessage; keyed: boolean }[] {
+export function sampleMessages(isakmp: readonly IsakmpPayload[] = RICH_CHAIN): { name: string; msg: KinkMessage; keyed: boolean }[] {
   const apReq = { type: PayloadType.AP_REQ, epoch: 0x6a00_1234, apReq: blob(431, 1) } as const;
   const apRep = { type: PayloadType.AP_REP, epoch: 0x7fff_ffff, apRep: blob(85, 2) } as const;
   const qm = { type: PayloadType.ISAKMP, qmVersion: 0x10, payloads: isakmp } as const;

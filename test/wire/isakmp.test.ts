@@ -16,35 +16,15 @@ import {
 } from "../../src/wire/isakmp/index.ts";
 import { WireWriter } from "../../src/wire/writer.ts";
 import { hex, toHex } from "../helpers/bytes.ts";
-import { decodeChain, decodeOrError, encodeChain, RICH_CHAIN } from "../helpers/isakmp-bytes.ts";
-
-const NI = hex("000102030405060708090a0b0c0d0e0f");
+import { decodeChain, decodeOrError, encodeChain, RICH_CHAIN, WORKED_EXAMPLE_NI, workedExampleChain } from "../helpers/isakmp-bytes.ts";
 
 /** kink.md §13.1: one ESP proposal, AES-CBC-128 + HMAC-SHA1, transport, 3600 s, then Ni. */
+const NI = WORKED_EXAMPLE_NI;
 const WORKED_EXAMPLE = hex(`
   0a000034 00000001 00000001
   00000028 0103040 1 0a0b0c0d
   0000001c 010c0000 80010001 80020e10 80040002 80060080 80050002
   00000014 ${toHex(NI)}`);
-
-const workedExampleChain = (): IsakmpPayload[] => [
-  {
-    type: "sa",
-    doi: 1,
-    situation: 1,
-    proposals: [
-      {
-        number: 1,
-        protocolId: 3,
-        spi: hex("0a0b0c0d"),
-        transforms: [
-          { number: 1, transformId: 12, attributes: buildTransformAttributes({ lifeSeconds: 3600, encapsulationMode: 2, keyLength: 128, authAlgorithm: 2 }) },
-        ],
-      },
-    ],
-  },
-  { type: "nonce", data: NI },
-];
 
 /** The KinkError a decode must end in, with the Notify it asks for. */
 function decodeError(bytes: Uint8Array, firstType: number): KinkError {
