@@ -1,0 +1,83 @@
+// IPsec keying material from a KINK exchange [RFC 4430 §7, RFC 2409 §5.5]:
+//   KEYMAT = K1 | K2 | …,  K1 = prf(SKEYID_d, seed),  Kn = prf(SKEYID_d, K(n-1) | seed),
+//   seed = [g(qm)^xy |] protocol | SPI | Ni_b [| Nr_b]
+// where prf is the Kerberos PRF of the ticket's session key (SKEYID_d) and SPI is the SPI of
+// the receiving side of the SA. Each direction has its own KEYMAT because the SPIs differ.
+// The encryption key (and salt) comes first, the authentication key next (kink.md §7.4).
+
+import type { AesSha1PrfVariant } from "../crypto/kerberos.ts";
+import { prf } from "../crypto/kerberos.ts";
+import { type AuthAlgorithm, type EncAlgorithm, encKeymatOctets } from "../ipsec/algorithms.ts";
+import type { AlgorithmKey } from "../ipsec/sink.ts";
+import type { SessionKey } from "../wire/decode.ts";
+
+export interface KeymatInput {
+  /** SKEYID_d: the session key of the service ticket (never a subkey) [RFC 4430 §7]. */
+  readonly session: SessionKey;
+  /** ISAKMP Protocol-ID of the proposal: 2 AH, 3 ESP. */
+  readonly protocolId: number;
+  /** SPI of the side that receives with this SA. */
+  readonly spi: number;
+  /** Bodies of the initiator's and (if sent) the responder's Nonce payloads. */
+  readonly ni: Uint8Array;
+  readonly nr?: Uint8Array;
+  /** g(qm)^xy with PFS, big-endian at the group's full length. */
+  readonly dhSecret?: Uint8Array;
+  /** AES-SHA1 PRF reading (kink.md §5.4): racoon2's 20 octets or the libraries' 16. */
+  readonly aesSha1Prf: AesSha1PrfVariant;
+}
+
+export function keymatSeed(input: KeymatInput): Uint8Array {
+  const dh = input.dhSecret ?? new Uint8Array(0);
+  const nr = input.nr ?? new Uint8Array(0);
+  const seed = new Uint8Array(dh.length + 5 + input.ni.length + nr.length);
+  seed.set(dh, 0);
+  seed[dh.length] = input.protocolId;
+  new DataView(seed.buffer).setUint32(dh.length + 1, input.spi >>> 0);
+  seed.set(input.ni, dh.length + 5);
+  seed.set(nr, dh.length + 5 + input.ni.length);
+  return seed;
+}
+
+/** `octets` of KEYMAT. Intermediate blocks are zeroed; the caller zeroes the result when done. */
+export function deriveKeymat(input: KeymatInput, octets: number): Uint8Array {
+  const { etype, key } = input.session;
+  const opts = { aesSha1Prf: input.aesSha1Prf };
+  const seed = keymatSeed(input);
+  const out = new Uint8Array(octets);
+  let block = prf(etype, key, seed, opts);
+  let filled = 0;
+  for (;;) {
+    out.set(block.subarray(0, Math.min(block.length, octets - filled)), filled);
+    filled += block.length;
+    if (filled >= octets) break;
+    const next = new Uint8Array(block.length + seed.length);
+    next.set(block, 0);
+    next.set(seed, block.length);
+    block.fill(0);
+    block = prf(etype, key, next, opts);
+    next.fill(0);
+  }
+  block.fill(0);
+  seed.fill(0);
+  return out;
+}
+
+export interface SaKeys {
+  readonly enc?: AlgorithmKey<EncAlgorithm>;
+  readonly auth?: AlgorithmKey<AuthAlgorithm>;
+}
+
+/** KEYMAT octets the algorithms take: encryption key + salt, then authentication key. */
+export function keymatOctets(enc: { alg: EncAlgorithm; keyBits: number } | undefined, auth: AuthAlgorithm | undefined): number {
+  return (enc ? encKeymatOctets(enc.alg, enc.keyBits) : 0) + (auth?.keyOctets ?? 0);
+}
+
+/** Splits KEYMAT into the SA's keys (copies; KEYMAT can be zeroed afterwards). */
+export function splitKeymat(keymat: Uint8Array, enc: { alg: EncAlgorithm; keyBits: number } | undefined, auth: AuthAlgorithm | undefined): SaKeys {
+  const encLen = enc ? encKeymatOctets(enc.alg, enc.keyBits) : 0;
+  return {
+    ...(enc && { enc: { alg: enc.alg, key: keymat.slice(0, encLen) } }),
+    ...(auth && { auth: { alg: auth, key: keymat.slice(encLen, encLen + auth.keyOctets) } }),
+  };
+}
