@@ -530,14 +530,15 @@ local kink_decoders = {
 }
 
 -- Walks the payload chain from the header up to `stop` (the Cksum, or the end of what was
--- captured); appends each payload's name to `names`. Returns where the chain ended.
+-- captured); appends each payload's name to `names`. Returns where the chain ended, or nil if
+-- it broke off on a malformed payload (already reported).
 local function dissect_payloads(tvb, pinfo, root, next_type, stop, names)
   local offset = HEADER_LENGTH
   while next_type ~= PAYLOAD.DONE do
     local name = PAYLOAD_NAMES[next_type] or ("payload " .. next_type)
     if offset + 4 > stop then
       root:add_proto_expert_info(e.payload_truncated, name .. " announced, but the message ends at octet " .. stop)
-      return offset
+      return nil
     end
     names[#names + 1] = name
     local length = tvb(offset + 2, 2):uint()
@@ -547,12 +548,12 @@ local function dissect_payloads(tvb, pinfo, root, next_type, stop, names)
     local length_item = item:add(f.payload_length, tvb(offset + 2, 2))
     if length < 4 then
       length_item:add_proto_expert_info(e.payload_too_short, "Payload Length " .. length .. " is shorter than its header")
-      return offset
+      return nil
     end
     if offset + length > stop then
       length_item:add_proto_expert_info(e.payload_truncated, "Payload Length " .. length .. " runs to octet "
         .. offset + length .. ", the message ends at octet " .. stop)
-      return offset
+      return nil
     end
     local decoder = kink_decoders[next_type]
     if next_type == PAYLOAD.ERROR and length ~= KINK_ERROR_LENGTH then
@@ -621,38 +622,38 @@ function kink.dissector(tvb, pinfo, tree)
   elseif length > captured then
     length_item:add_proto_expert_info(e.length_beyond_datagram, "Length " .. length .. ", datagram " .. captured
       .. " octets")
-    message_end = captured
   end
   local cksum_start = message_end
-  if cksum_len > 0 then
-    if cksum_len > message_end - HEADER_LENGTH then
-      cksum_len_item:add_proto_expert_info(e.bad_cksum_len, "CksumLen " .. cksum_len .. " with Length " .. length)
-      cksum_len = 0
-    else
-      cksum_start = length - cksum_len
-      if cksum_start % 4 ~= 0 then
-        cksum_len_item:add_proto_expert_info(e.misaligned, "Cksum starts at octet " .. cksum_start)
-      end
+  if cksum_len > message_end - HEADER_LENGTH then
+    cksum_len_item:add_proto_expert_info(e.bad_cksum_len, "CksumLen " .. cksum_len .. " with Length " .. length)
+    cksum_len = 0
+  elseif cksum_len > 0 then
+    cksum_start = message_end - cksum_len
+    if cksum_start % 4 ~= 0 then
+      cksum_len_item:add_proto_expert_info(e.misaligned, "Cksum starts at octet " .. cksum_start)
     end
   end
 
   local names = {}
-  local chain_end = dissect_payloads(tvb, pinfo, root, first_payload, math.min(cksum_start, captured), names)
-  if chain_end < cksum_start then
-    root:add(f.payload_data, tvb(chain_end, cksum_start - chain_end))
-      :add_proto_expert_info(e.unused_octets, (cksum_start - chain_end) .. " octets")
+  local payloads_end = math.min(cksum_start, captured)
+  local chain_end = dissect_payloads(tvb, pinfo, root, first_payload, payloads_end, names)
+  if chain_end and chain_end < payloads_end then
+    root:add(f.payload_data, tvb(chain_end, payloads_end - chain_end))
+      :add_proto_expert_info(e.unused_octets, (payloads_end - chain_end) .. " octets")
   end
-  if cksum_len > 0 and cksum_start + cksum_len <= captured then
+  if cksum_len > 0 and message_end <= captured then
     root:add(f.cksum, tvb(cksum_start, cksum_len))
   end
   if captured > message_end then
     root:add(f.trailer, tvb(message_end, captured - message_end))
   end
 
+  local summary = (MESSAGE_TYPES[type] or ("Type " .. type)) .. " XID=" .. xid .. (ackreq and " ACKREQ" or "") .. ": "
+    .. (#names > 0 and table.concat(names, ", ") or "no payloads")
+  root:append_text(", " .. summary)
   -- Set last: the Kerberos dissector writes its own columns when it decodes a blob.
   pinfo.cols.protocol:set("KINK")
-  pinfo.cols.info:set((MESSAGE_TYPES[type] or ("Type " .. type)) .. " XID=" .. xid .. (ackreq and " ACKREQ" or "")
-    .. ": " .. (#names > 0 and table.concat(names, ", ") or "no payloads"))
+  pinfo.cols.info:set(summary)
   return captured
 end
 
