@@ -140,7 +140,8 @@ export function tsharkPdml(pcapPath: string, options: TsharkOptions = {}): strin
     // A Lua script that fails to load (or a missing file) is only reported on stderr as
     // "tshark: …"; tshark itself carries on and exits 0.
     if (run.status !== 0 || /^tshark: /m.test(run.stderr)) {
-      throw new TsharkError(`tshark failed (exit ${run.status}): ${run.stderr.trim()}`);
+      const messages = run.stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("Running as user"));
+      throw new TsharkError(`tshark failed (exit ${run.status}): ${messages.join("\n")}`);
     }
     return run.stdout;
   } finally {
