@@ -271,10 +271,10 @@ local function name_of(names, value)
   return name and (name .. " (" .. value .. ")") or tostring(value)
 end
 
--- Reports `need` octets missing from a body of `have`; true if so.
-local function too_short(tree, have, need, problem)
+-- Reports an ISAKMP payload body of `have` octets that needs `need`; true if so.
+local function too_short(tree, have, need)
   if have >= need then return false end
-  tree:add_proto_expert_info(problem, "Body has " .. have .. " octets, needs " .. need)
+  tree:add_proto_expert_info(e.isakmp_truncated, "Body has " .. have .. " octets, needs " .. need)
   return true
 end
 
@@ -292,7 +292,7 @@ local function walk_isakmp_chain(tvb, tree, next_type, offset, stop, ctx)
   while next_type ~= 0 do
     if offset + 4 > stop then
       tree:add_proto_expert_info(e.isakmp_truncated,
-        ISAKMP_PAYLOAD_NAMES[next_type] or ("Payload type " .. next_type) .. " announced but no room for it")
+        (ISAKMP_PAYLOAD_NAMES[next_type] or ("Payload type " .. next_type)) .. " announced but no room for it")
       return count
     end
     local length = tvb(offset + 2, 2):uint()
@@ -368,13 +368,13 @@ local ID_ADDRESSES = {
 
 isakmp_decoders = {
   [ISAKMP.SA] = function(tvb, tree, offset, stop) -- [2407 §4.6.1]
-    if too_short(tree, stop - offset, 8, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 8) then return end
     tree:add(f.sa_doi, tvb(offset, 4))
     tree:add(f.sa_situation, tvb(offset + 4, 4))
     walk_isakmp_chain(tvb, tree, ISAKMP.PROPOSAL, offset + 8, stop, {})
   end,
   [ISAKMP.PROPOSAL] = function(tvb, tree, offset, stop) -- [2408 §3.5]
-    if too_short(tree, stop - offset, 4, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 4) then return end
     local protocol_id = tvb(offset + 1, 1):uint()
     local spi_size = tvb(offset + 2, 1):uint()
     local declared = tvb(offset + 3, 1):uint()
@@ -383,7 +383,7 @@ isakmp_decoders = {
     tree:add(f.spi_size, tvb(offset + 2, 1))
     local count_item = tree:add(f.proposal_transforms, tvb(offset + 3, 1))
     tree:append_text(": #" .. tvb(offset, 1):uint() .. " " .. (PROTOCOL_IDS[protocol_id] or protocol_id))
-    if too_short(tree, stop - offset, 4 + spi_size, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 4 + spi_size) then return end
     if spi_size > 0 then tree:add(f.spi, tvb(offset + 4, spi_size)) end
     local found = walk_isakmp_chain(tvb, tree, ISAKMP.TRANSFORM, offset + 4 + spi_size, stop, { protocol_id = protocol_id })
     if found ~= declared then
@@ -391,13 +391,13 @@ isakmp_decoders = {
     end
   end,
   [ISAKMP.TRANSFORM] = function(tvb, tree, offset, stop, ctx) -- [2408 §3.6]
-    if too_short(tree, stop - offset, 4, e.isakmp_truncated) then return end
-    local names = TRANSFORM_IDS[ctx.protocol_id]
+    if too_short(tree, stop - offset, 4) then return end
     local id = tvb(offset + 1, 1):uint()
+    local id_text = name_of(TRANSFORM_IDS[ctx.protocol_id], id)
     tree:add(f.transform_number, tvb(offset, 1))
-    tree:add(f.transform_id, tvb(offset + 1, 1)):append_text(names and names[id] and (" (" .. names[id] .. ")") or "")
+    tree:add(f.transform_id, tvb(offset + 1, 1)):set_text("Transform-ID: " .. id_text)
     tree:add(f.transform_reserved, tvb(offset + 2, 2))
-    tree:append_text(": #" .. tvb(offset, 1):uint() .. " " .. name_of(names, id))
+    tree:append_text(": #" .. tvb(offset, 1):uint() .. " " .. id_text)
     dissect_attributes(tvb, tree, offset + 4, stop)
   end,
   [ISAKMP.KE] = function(tvb, tree, offset, stop) -- [2408 §3.7]
@@ -407,7 +407,7 @@ isakmp_decoders = {
     if stop > offset then tree:add(f.nonce, tvb(offset, stop - offset)) end
   end,
   [ISAKMP.ID] = function(tvb, tree, offset, stop) -- [2407 §4.6.2]
-    if too_short(tree, stop - offset, 4, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 4) then return end
     local id_type = tvb(offset, 1):uint()
     local type_item = tree:add(f.id_type, tvb(offset, 1))
     tree:add(f.id_protocol, tvb(offset + 1, 1))
@@ -429,20 +429,20 @@ isakmp_decoders = {
     if data_length > 0 then tree:add(f.id_data, tvb(data, data_length)) end
   end,
   [ISAKMP.NOTIFY] = function(tvb, tree, offset, stop) -- [2408 §3.14]
-    if too_short(tree, stop - offset, 8, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 8) then return end
     local spi_size = tvb(offset + 5, 1):uint()
     tree:add(f.notify_doi, tvb(offset, 4))
     tree:add(f.protocol_id, tvb(offset + 4, 1))
     tree:add(f.spi_size, tvb(offset + 5, 1))
     tree:add(f.notify_type, tvb(offset + 6, 2))
     tree:append_text(": " .. name_of(NOTIFY_TYPES, tvb(offset + 6, 2):uint()))
-    if too_short(tree, stop - offset, 8 + spi_size, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 8 + spi_size) then return end
     if spi_size > 0 then tree:add(f.spi, tvb(offset + 8, spi_size)) end
     local data = offset + 8 + spi_size
     if stop > data then tree:add(f.notify_data, tvb(data, stop - data)) end
   end,
   [ISAKMP.DELETE] = function(tvb, tree, offset, stop) -- [2408 §3.15]
-    if too_short(tree, stop - offset, 8, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, 8) then return end
     local spi_size = tvb(offset + 5, 1):uint()
     local spi_count = tvb(offset + 6, 2):uint()
     tree:add(f.delete_doi, tvb(offset, 4))
@@ -450,7 +450,7 @@ isakmp_decoders = {
     tree:add(f.spi_size, tvb(offset + 5, 1))
     tree:add(f.delete_spi_count, tvb(offset + 6, 2))
     local spis_end = offset + 8 + spi_size * spi_count
-    if too_short(tree, stop - offset, spis_end - offset, e.isakmp_truncated) then return end
+    if too_short(tree, stop - offset, spis_end - offset) then return end
     for spi = offset + 8, spis_end - 1, math.max(spi_size, 1) do
       tree:add(f.spi, tvb(spi, spi_size))
     end
