@@ -252,3 +252,16 @@ export function wellFormedFields(datagram: Uint8Array): Record<string, FieldValu
     "kink4430.cksum": cksumLen > 0 ? [datagram.subarray(payloadsEnd, length)] : [],
   };
 }
+
+/**
+ * Everything wrong with the dissection of a datagram that should be valid: fields differing from
+ * wellFormedFields(datagram) and `fields`, any expert info but the Kerberos key notes, the
+ * malformed mark. [] when the dissector shows the datagram as encoded.
+ */
+export function validDatagramProblems(packet: DissectedPacket, datagram: Uint8Array, fields: Record<string, readonly FieldValue[]> = {}): string[] {
+  return [
+    ...fieldMismatches(packet, { ...wellFormedFields(datagram), ...fields }),
+    ...unexpectedExperts(packet).map((x) => `expert info ${x}`),
+    ...(packet.malformed ? ["marked malformed"] : []),
+  ];
+}
