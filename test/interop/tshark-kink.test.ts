@@ -9,6 +9,12 @@
 import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { MessageType, PayloadType } from "../../src/wire/constants.ts";
+import type { IsakmpPayload } from "../../src/wire/isakmp/index.ts";
+import { encodeKinkMessage } from "../../src/wire/kink-message.ts";
+import { sessionKeySealer } from "../../src/wire/seal.ts";
+import { workedExampleChain } from "../helpers/isakmp-bytes.ts";
+import { blob, randomSession, sampleMessages } from "../helpers/kink.ts";
 import {
   basicAttribute,
   concat,
@@ -583,6 +589,36 @@ const malformedCases: DissectorCase[] = [
 // ---------------------------------------------------------------------------------------------
 // One tshark run for everything: racoon2's packets first (the Kerberos dissector learns the
 // session key from the CREATE's ticket and decrypts the later AP-REPs with it).
+
+// Datagrams from the codec itself (src/wire): every message type of the encoder's samples,
+// keyed with a real aes256 session key, the ISAKMP chain in clear where the sample has it, and
+// the worked example of kink.md §13. The dissector must show each exactly as encoded.
+const ISAKMP_TYPE_NUMBER: Record<IsakmpPayload["type"], number> = { sa: 1, ke: 4, id: 5, nonce: 10, notify: 11, delete: 12 };
+const encoderSealer = sessionKeySealer(randomSession(18));
+const encoderCases: DissectorCase[] = [
+  ...sampleMessages().map(({ name, msg, keyed }) => ({ name, msg, keyed })),
+  {
+    name: "kink.md §13.2 CREATE",
+    keyed: true,
+    msg: {
+      type: MessageType.CREATE,
+      xid: 1,
+      payloads: [
+        { type: PayloadType.AP_REQ, epoch: 1, apReq: blob(431, 1) },
+        { type: PayloadType.ENCRYPT, inner: [{ type: PayloadType.ISAKMP, qmVersion: 0x10, payloads: workedExampleChain() }] },
+      ],
+    },
+  },
+].map(({ name, msg, keyed }, i) => {
+  const clear = msg.payloads.flatMap((p) => (p.type === PayloadType.ISAKMP ? p.payloads : []));
+  // The dissector lists nested Proposal (2) and Transform (3) payloads in wire order too.
+  const shown = clear.flatMap((q) =>
+    q.type === "sa" ? [1, ...q.proposals.flatMap((pr) => [2, ...pr.transforms.map(() => 3)])] : [ISAKMP_TYPE_NUMBER[q.type]],
+  );
+  const fields: Record<string, FieldValue[]> = shown.length > 0 ? { "kink4430.isakmp.payload": shown } : {};
+  return { name: `encoder: ${name}`, packet: udp(i % 2 ? V6 : V4, encodeKinkMessage(msg, keyed ? encoderSealer : undefined)), fields };
+});
+validCases.push(...encoderCases);
 
 const cases = [...validCases, ...malformedCases];
 // Run once; a failure (tshark missing, script not loading) is kept and fails every test alike.
