@@ -2,13 +2,15 @@
 // walk (header, every payload bound-checked, §6 composition rules) plus the TypeScript objects
 // the engine reads (payload views, no copies); the baseline is the same checks and objects as a
 // plain TypeScript DataView walk (bench/ts-kink-walk.ts), measured in the same run. Also: the
-// full open (walk + Cksum verify + KINK_ENCRYPT decrypt in one WASM call) and encodes/s.
+// full open (walk + Cksum verify + KINK_ENCRYPT decrypt in one WASM call), encodes/s, and the
+// ISAKMP Quick Mode codec on its own.
 
 import { MessageType, PayloadType } from "../src/wire/constants.ts";
 import { decodeKinkMessage, openKinkMessage } from "../src/wire/decode.ts";
-import type { IsakmpPayload } from "../src/wire/isakmp/index.ts";
+import { decodeIsakmpChain, encodeIsakmpChain, type IsakmpPayload } from "../src/wire/isakmp/index.ts";
 import { encodeKinkMessage, type KinkMessage, type KinkSealer } from "../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../src/wire/seal.ts";
+import { WireWriter } from "../src/wire/writer.ts";
 import { workedExampleChain } from "../test/helpers/isakmp-bytes.ts";
 import { type ResultRow, ratesInterleaved, row, writeReport } from "./report.ts";
 import { tsWalkKink } from "./ts-kink-walk.ts";
@@ -80,5 +82,17 @@ const [encFraming = 0, encFull = 0] = await ratesInterleaved([
 ]);
 results.push(row(`CREATE ${createBytes.length} B encode, framing only`, "encodes/s", encFraming));
 results.push(row(`CREATE ${createBytes.length} B encode with KINK_ENCRYPT + Cksum (aes128-cts-hmac-sha1-96)`, "encodes/s", encFull));
+
+// The ISAKMP codec alone on the worked example's chain (SA + Nonce), the part of a CREATE's
+// parse and encode that is TypeScript rather than WASM.
+const qmWriter = new WireWriter();
+const qmFirstType = encodeIsakmpChain(qmWriter, qmCreate);
+const qmBytes = qmWriter.toBytes();
+const [qmDecode = 0, qmEncode = 0] = await ratesInterleaved([
+  { name: "isakmp decode", reps: REPS, fn: loop(() => decodeIsakmpChain(qmBytes, qmFirstType, 0, qmBytes.length, 0, false)) },
+  { name: "isakmp encode", reps: REPS, fn: loop(() => encodeIsakmpChain(qmWriter.reset(), qmCreate)) },
+]);
+results.push(row(`ISAKMP Quick Mode decode ${qmBytes.length} B`, "µs", 1e6 / qmDecode));
+results.push(row(`ISAKMP Quick Mode encode ${qmBytes.length} B`, "µs", 1e6 / qmEncode));
 
 console.log(writeReport("wire", results));

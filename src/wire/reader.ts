@@ -19,11 +19,11 @@ export class WireReader {
   origin = 0;
   layer: ReaderLayer = "kink";
   inner = false;
-  #view = new DataView(this.bytes.buffer);
 
+  // Multi-octet fields are assembled from `bytes` rather than read through a DataView: a reader
+  // is reset onto a new datagram for every decode, and a DataView per datagram costs more than
+  // the fields it would read.
   reset(bytes: Uint8Array, start = 0, end = bytes.length, layer: ReaderLayer = "kink", origin = 0, inner = false): this {
-    if (bytes.buffer !== this.#view.buffer || bytes.byteOffset !== this.#view.byteOffset)
-      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     this.bytes = bytes;
     this.pos = start;
     this.end = end;
@@ -55,16 +55,19 @@ export class WireReader {
 
   u16(field: string): number {
     this.need(2, field);
-    const v = this.#view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
   }
 
   u32(field: string): number {
     this.need(4, field);
-    const v = this.#view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 4;
+    // × 2^24 instead of << 24, which would make values from 2^31 up negative.
+    return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
   }
 
   /** `n` octets as a view into the underlying bytes (no copy). */

@@ -87,59 +87,91 @@ const LIFE_FIELD = new Map<number, "lifeSeconds" | "lifeKilobytes">([
   [LifeType.KILOBYTES, "lifeKilobytes"],
 ]);
 
+/** Where `checkAttributes` records what the attributes mean, for a caller that wants more than the check. */
+interface Meanings {
+  readonly spec: { -readonly [K in keyof TransformSpec]: number };
+  readonly unknown: SaAttribute[];
+}
+
 /**
- * Interprets attributes by the rules of RFC 2407 §4.5: a Life Duration immediately follows
+ * Checks attributes against the rules of RFC 2407 §4.5: a Life Duration immediately follows
  * its Life Type, each Life Type unit appears once, every other class at most once. A broken
- * rule is PAYLOAD-MALFORMED [RFC 4430 §5.5]; `offsets[i]` locates attribute i in errors.
+ * rule is PAYLOAD-MALFORMED [RFC 4430 §5.5]; errors locate the attribute, the first at `base`.
+ * Decoding and encoding only check (`into` omitted); `transformView` also records meanings.
  */
-export function interpretAttributes(attributes: readonly SaAttribute[], offsets: readonly number[], fail: Fail): TransformView {
-  const view: { -readonly [K in keyof TransformSpec]: number } = {};
-  const unknown: SaAttribute[] = [];
-  const seenClasses = new Set<number>();
-  const seenLifeTypes = new Set<number>();
+export function checkAttributes(attributes: readonly SaAttribute[], base: number, fail: Fail, into?: Meanings): void {
+  const seenClasses = new SeenNumbers();
+  const seenLifeTypes = new SeenNumbers();
+  let at = base;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i]!;
-    const at = offsets[i];
-    const name = `SA attribute ${saAttributeClassName(a.class)}`;
-    if (a.class === SaAttributeClass.LIFE_DURATION) fail("bad-isakmp", name, "a Life Duration must follow a Life Type [RFC 2407 §4.5]", at);
+    if (a.class === SaAttributeClass.LIFE_DURATION) fail("bad-isakmp", attributeField(a), "a Life Duration must follow a Life Type [RFC 2407 §4.5]", at);
     if (a.class === SaAttributeClass.LIFE_TYPE) {
-      const unit = numericValue(a, name, fail, at);
-      if (seenLifeTypes.has(unit)) fail("bad-isakmp", name, `Life Type ${unit} given twice [RFC 2407 §4.5]`, at);
-      seenLifeTypes.add(unit);
+      const unit = numericValue(a, a, fail, at);
+      if (!seenLifeTypes.add(unit)) fail("bad-isakmp", attributeField(a), `Life Type ${unit} given twice [RFC 2407 §4.5]`, at);
       const duration = attributes[++i];
-      if (duration?.class !== SaAttributeClass.LIFE_DURATION) fail("bad-isakmp", name, "a Life Type must be followed by its Life Duration [RFC 2407 §4.5]", at);
+      if (duration?.class !== SaAttributeClass.LIFE_DURATION)
+        fail("bad-isakmp", attributeField(a), "a Life Type must be followed by its Life Duration [RFC 2407 §4.5]", at);
+      const durationAt = at + wireLength(a);
+      at = durationAt + wireLength(duration);
       const field = LIFE_FIELD.get(unit);
-      if (field) view[field] = numericValue(duration, name, fail, offsets[i]);
-      else unknown.push(a, duration);
+      // A Duration in an unknown unit is only reported, whatever its size; errors in the
+      // Duration's value name the Life Type it belongs to.
+      const value = field === undefined ? 0 : numericValue(duration, a, fail, durationAt);
+      if (into === undefined) continue;
+      if (field) into.spec[field] = value;
+      else into.unknown.push(a, duration);
       continue;
     }
-    if (seenClasses.has(a.class)) fail("bad-isakmp", name, "attribute given twice in one transform", at);
-    seenClasses.add(a.class);
+    if (!seenClasses.add(a.class)) fail("bad-isakmp", attributeField(a), "attribute given twice in one transform", at);
     const field = FIELD_OF_CLASS.get(a.class);
-    if (field) view[field] = numericValue(a, name, fail, at);
-    else unknown.push(a);
+    const value = field === undefined ? 0 : numericValue(a, a, fail, at);
+    at += wireLength(a);
+    if (into === undefined) continue;
+    if (field) into.spec[field] = value;
+    else into.unknown.push(a);
   }
-  if (seenLifeTypes.size === 0) view.lifeSeconds = DEFAULT_LIFE_SECONDS;
-  return { ...view, unknown };
+  if (into !== undefined && seenLifeTypes.size === 0) into.spec.lifeSeconds = DEFAULT_LIFE_SECONDS;
 }
 
-/** A value of any length as a number; RFC 2407 §4.5 lets a Life Duration use as many octets as it needs. */
-function numericValue(a: SaAttribute, field: string, fail: Fail, at: number | undefined): number {
+/**
+ * A set of numbers with a bit per value below 32 — every attribute class and Life Type kinkd
+ * knows — and a Set only once another value turns up, so checking a transform allocates no Set.
+ */
+class SeenNumbers {
+  private bits = 0;
+  private others: Set<number> | undefined;
+  size = 0;
+
+  /** Adds `n`; false when it was already there. */
+  add(n: number): boolean {
+    if (n >= 0 && n < 32) {
+      const bit = 1 << n;
+      if (this.bits & bit) return false;
+      this.bits |= bit;
+    } else {
+      this.others ??= new Set();
+      if (this.others.has(n)) return false;
+      this.others.add(n);
+    }
+    this.size++;
+    return true;
+  }
+}
+
+/** Only failures name an attribute, so its name is built only for them. */
+const attributeField = (a: SaAttribute): string => `SA attribute ${saAttributeClassName(a.class)}`;
+
+/** Octets of an attribute on the wire: type and value, or type, length and value [RFC 2408 §3.3]. */
+const wireLength = (a: SaAttribute): number => ("bytes" in a ? 4 + a.bytes.length : a.form === "basic" ? 4 : 8);
+
+/** A value of any length as a number; RFC 2407 §4.5 lets a Life Duration use as many octets as it needs. `named` is the attribute errors name. */
+function numericValue(a: SaAttribute, named: SaAttribute, fail: Fail, at: number): number {
   if ("value" in a) return a.value;
-  const value = a.bytes.reduce((acc, b) => acc * 256 + b, 0);
-  if (!Number.isSafeInteger(value)) fail("bad-isakmp", field, `${a.bytes.length}-octet value is too large`, at);
+  let value = 0;
+  for (const b of a.bytes) value = value * 256 + b;
+  if (!Number.isSafeInteger(value)) fail("bad-isakmp", attributeField(named), `${a.bytes.length}-octet value is too large`, at);
   return value;
-}
-
-/** Offsets of each attribute, the first at `base`. */
-export function attributeOffsets(attributes: readonly SaAttribute[], base: number): number[] {
-  const offsets: number[] = [];
-  let at = base;
-  for (const a of attributes) {
-    offsets.push(at);
-    at += "bytes" in a ? 4 + a.bytes.length : a.form === "basic" ? 4 : 8;
-  }
-  return offsets;
 }
 
 /**
@@ -150,7 +182,9 @@ export function transformView(t: Transform): TransformView {
   const fail: Fail = (reason, field, detail, at = 0) => {
     throw new KinkError(reason, { kind: "notify", notifyType: NOTIFY_PAYLOAD_MALFORMED }, field, at, `${detail} (offset within the Transform payload)`);
   };
-  return interpretAttributes(t.attributes, attributeOffsets(t.attributes, TRANSFORM_ATTRIBUTES_AT), fail);
+  const meanings: Meanings = { spec: {}, unknown: [] };
+  checkAttributes(t.attributes, TRANSFORM_ATTRIBUTES_AT, fail, meanings);
+  return { ...meanings.spec, unknown: meanings.unknown };
 }
 
 /**

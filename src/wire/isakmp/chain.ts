@@ -10,7 +10,7 @@ import { keCodec, nonceCodec } from "./nonce-ke.ts";
 import { deleteCodec, notifyCodec } from "./notify-delete.ts";
 import { saCodec } from "./sa.ts";
 import type { IsakmpPayload } from "./types.ts";
-import { decodeFail, encodeFail, type Fail, type PayloadCodec, readChain, writeChain } from "./walk.ts";
+import { ChainCursor, chainFields, decodeFail, encodeFail, type Fail, type PayloadCodec, writeChain } from "./walk.ts";
 
 type Kind = IsakmpPayload["type"];
 
@@ -33,28 +33,33 @@ const codecOf = (kind: Kind) => CODECS[kind] as PayloadCodec<IsakmpPayload>;
  */
 const CODEC_BY_TYPE = new Map<number, PayloadCodec<IsakmpPayload>>(Object.values(CODECS).map((c) => [c.type, c as PayloadCodec<IsakmpPayload>]));
 
-/** Payloads of which a Quick Mode message holds at most one [RFC 2409 §5.5, RFC 4430 §5]. */
-const SINGLE: ReadonlySet<Kind> = new Set<Kind>(["sa", "nonce", "ke"]);
+/** Payloads of which a Quick Mode message holds at most one [RFC 2409 §5.5, RFC 4430 §5], and the ID pair's two. */
+const MAX_COUNT: { readonly [K in Kind]: number } = { sa: 1, nonce: 1, ke: 1, id: 2, notify: Infinity, delete: Infinity };
 
 /**
  * Chain-level rules of a KINK Quick Mode operation [RFC 4430 §5, §5.3; RFC 2409 §5.5]: the SA
  * comes first, one SA, one Nonce, one KE at most, and IDs come as the pair IDci, IDcr or not
- * at all. `offsets[i]` locates payload i in errors.
+ * at all. `offsets[i]` locates payload i in errors; the encoder, which checks before writing
+ * anything, omits them and its failures default to the writer's position.
  */
-function checkChainShape(kinds: readonly Kind[], offsets: readonly number[], fail: Fail): void {
-  const counts = new Map<Kind, number>();
+function checkChainShape(payloads: readonly IsakmpPayload[], fail: Fail, offsets?: readonly number[]): void {
+  const counts: { [K in Kind]: number } = { sa: 0, nonce: 0, ke: 0, id: 0, notify: 0, delete: 0 };
   let firstIdAt: number | undefined;
-  kinds.forEach((kind, i) => {
-    const count = (counts.get(kind) ?? 0) + 1;
-    counts.set(kind, count);
-    const name = isakmpPayloadName(codecOf(kind).type);
-    if ((SINGLE.has(kind) && count > 1) || (kind === "id" && count > 2))
-      fail("duplicate-payload", name, `${count} ${name} payloads in one Quick Mode operation [RFC 4430 §5]`, offsets[i]);
-    if (kind === "sa" && i !== 0) fail("bad-isakmp", name, "the SA payload must come first [RFC 2409 §5.5]", offsets[i]);
-    if (kind === "id") firstIdAt ??= offsets[i];
-  });
-  if (counts.get("id") === 1) fail("missing-payload", "ID", "IDci without IDcr: IDs come in pairs [RFC 2409 §5.5, RFC 4430 §5.3]", firstIdAt);
+  for (let i = 0; i < payloads.length; i++) {
+    const kind = payloads[i]!.type;
+    const count = ++counts[kind];
+    if (count > MAX_COUNT[kind]) {
+      const name = isakmpPayloadName(CODECS[kind].type);
+      fail("duplicate-payload", name, `${count} ${name} payloads in one Quick Mode operation [RFC 4430 §5]`, offsets?.[i]);
+    }
+    if (kind === "sa" && i !== 0) fail("bad-isakmp", isakmpPayloadName(IsakmpPayloadType.SA), "the SA payload must come first [RFC 2409 §5.5]", offsets?.[i]);
+    if (kind === "id") firstIdAt ??= offsets?.[i];
+  }
+  if (counts.id === 1) fail("missing-payload", "ID", "IDci without IDcr: IDs come in pairs [RFC 2409 §5.5, RFC 4430 §5.3]", firstIdAt);
 }
+
+const typeOf = (p: IsakmpPayload): number => codecOf(p.type).type;
+const writeBody = (w: WireWriter, p: IsakmpPayload, fail: Fail): void => codecOf(p.type).encode(w, p, fail);
 
 /**
  * Writes the chain, back-patching every length, and returns the ISAKMP type of the first
@@ -63,19 +68,19 @@ function checkChainShape(kinds: readonly Kind[], offsets: readonly number[], fai
  */
 export function encodeIsakmpChain(w: WireWriter, payloads: readonly IsakmpPayload[]): number {
   const fail = encodeFail(w);
-  checkChainShape(
-    payloads.map((p) => p.type),
-    payloads.map(() => w.pos),
-    fail,
-  );
-  writeChain(
-    w,
-    payloads,
-    (p) => codecOf(p.type).type,
-    (p) => codecOf(p.type).encode(w, p, fail),
-  );
-  return payloads[0] ? codecOf(payloads[0].type).type : IsakmpPayloadType.NONE;
+  checkChainShape(payloads, fail);
+  writeChain(w, payloads, fail, typeOf, writeBody);
+  return payloads[0] ? typeOf(payloads[0]) : IsakmpPayloadType.NONE;
 }
+
+const ISAKMP_FIELDS = chainFields("ISAKMP");
+
+/**
+ * One reader and its failure function serve every decode: decoding calls out to nothing that
+ * could decode again, and a reader per call (with its closure) costs more than the fields it reads.
+ */
+const reader = new WireReader();
+const readerFail = decodeFail(reader);
 
 /**
  * Decodes a KINK_ISAKMP body `bytes[start, end)` whose first payload has type `firstType` (the
@@ -85,11 +90,12 @@ export function encodeIsakmpChain(w: WireWriter, payloads: readonly IsakmpPayloa
  * not carry [RFC 4430 §5.5].
  */
 export function decodeIsakmpChain(bytes: Uint8Array, firstType: number, start: number, end: number, origin: number, inner: boolean): IsakmpPayload[] {
-  const r = new WireReader().reset(bytes, start, end, "isakmp", origin, inner);
-  const fail = decodeFail(r);
+  const r = reader.reset(bytes, start, end, "isakmp", origin, inner);
   const payloads: IsakmpPayload[] = [];
   const offsets: number[] = [];
-  readChain(r, firstType, start - 4, "ISAKMP", (type, typeAt, at) => {
+  const chain = new ChainCursor(r, firstType, start - 4, ISAKMP_FIELDS);
+  while (chain.next()) {
+    const { type, typeAt, at } = chain;
     const codec = CODEC_BY_TYPE.get(type);
     if (!codec) {
       const field = typeAt === start - 4 ? "KINK_ISAKMP.InnerNextPload" : "ISAKMP.NextPayload";
@@ -99,13 +105,9 @@ export function decodeIsakmpChain(bytes: Uint8Array, firstType: number, start: n
         data: Uint8Array.of(type),
       });
     }
-    payloads.push(codec.decode(r, fail, at));
+    payloads.push(codec.decode(r, readerFail, at));
     offsets.push(at);
-  });
-  checkChainShape(
-    payloads.map((p) => p.type),
-    offsets,
-    fail,
-  );
+  }
+  checkChainShape(payloads, readerFail, offsets);
   return payloads;
 }

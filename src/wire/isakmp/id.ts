@@ -4,7 +4,7 @@
 import { IdType, IsakmpPayloadType, idTypeName } from "./constants.ts";
 import { compareAddresses, formatAddress, maskFromPrefix, parseAddress, prefixFromMask } from "./ip.ts";
 import type { IdAddress, IdPayload } from "./types.ts";
-import { fieldWriter, type PayloadCodec } from "./walk.ts";
+import { type Fail, fit, type PayloadCodec, U8_MAX, U16_MAX } from "./walk.ts";
 
 interface IdLayout {
   readonly kind: IdAddress["kind"];
@@ -23,6 +23,10 @@ const LAYOUTS = new Map<number, IdLayout>([
 
 /** ID Type, Protocol ID, Port [RFC 2407 §4.6.2]. */
 const ID_DATA_AT = 8;
+
+function parse(text: string, layout: IdLayout, fail: Fail): Uint8Array {
+  return parseAddress(text, layout.octets) ?? fail("bad-isakmp", "ID.Data", `"${text}" is not an IPv${layout.octets === 4 ? 4 : 6} address`);
+}
 
 export const idCodec: PayloadCodec<IdPayload> = {
   type: IsakmpPayloadType.ID,
@@ -57,17 +61,18 @@ export const idCodec: PayloadCodec<IdPayload> = {
     const layout = LAYOUTS.get(id.idType) ?? fail("bad-isakmp", "ID.IDType", `${idTypeName(id.idType)} is not allowed in KINK [RFC 4430 §5.3]`);
     const a = id.address;
     if (a.kind !== layout.kind) fail("bad-isakmp", "ID.Data", `${a.kind} address for ${idTypeName(id.idType)}`);
-    const parse = (text: string) =>
-      parseAddress(text, layout.octets) ?? fail("bad-isakmp", "ID.Data", `"${text}" is not an IPv${layout.octets === 4 ? 4 : 6} address`);
-    const out = fieldWriter(w, fail).u8(id.idType, "ID.IDType").u8(id.protocol, "ID.ProtocolID").u16(id.port, "ID.Port");
-    if (a.kind === "addr") out.bytes(parse(a.addr));
+    w.u8(fit(id.idType, U8_MAX, "ID.IDType", fail))
+      .u8(fit(id.protocol, U8_MAX, "ID.ProtocolID", fail))
+      .u16(fit(id.port, U16_MAX, "ID.Port", fail));
+    if (a.kind === "addr") w.bytes(parse(a.addr, layout, fail));
     else if (a.kind === "subnet") {
       if (!Number.isInteger(a.prefix) || a.prefix < 0 || a.prefix > layout.octets * 8) fail("bad-isakmp", "ID.Data", `prefix /${a.prefix}`);
-      out.bytes(parse(a.addr)).bytes(maskFromPrefix(a.prefix, layout.octets));
+      w.bytes(parse(a.addr, layout, fail)).bytes(maskFromPrefix(a.prefix, layout.octets));
     } else {
-      const [start, end] = [parse(a.start), parse(a.end)];
+      const start = parse(a.start, layout, fail);
+      const end = parse(a.end, layout, fail);
       if (compareAddresses(start, end) > 0) fail("bad-isakmp", "ID.Data", "range start is above its end [RFC 2407 §4.6.2.7]");
-      out.bytes(start).bytes(end);
+      w.bytes(start).bytes(end);
     }
   },
 };

@@ -3,24 +3,40 @@
 // zero groups — the first on a tie — as "::") with IPv4-mapped addresses in mixed notation
 // (§5). Node's net module validates but does not format 16 raw octets, hence this file.
 
+// Written as loops over the octets, with no closures or intermediate arrays: every ID payload
+// decoded or encoded goes through here.
+
 const IPV4_OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
+const ipv4Text = (b: Uint8Array, at: number): string => `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+const groupAt = (b: Uint8Array, i: number): number => (b[2 * i]! << 8) | b[2 * i + 1]!;
+
 export function formatAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return bytes.join(".");
-  const groups = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${bytes.subarray(12).join(".")}`;
+  if (bytes.length === 4) return ipv4Text(bytes, 0);
+  let mapped = groupAt(bytes, 5) === 0xffff;
+  for (let i = 0; i < 5 && mapped; i++) mapped = groupAt(bytes, i) === 0;
+  if (mapped) return `::ffff:${ipv4Text(bytes, 12)}`;
   let runStart = -1;
   let runLength = 1;
   for (let i = 0; i < 8; ) {
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && groupAt(bytes, j) === 0) j++;
     if (j - i > runLength) [runStart, runLength] = [i, j - i];
     i = j === i ? i + 1 : j;
   }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
-  if (runStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, runStart))}::${hex(groups.slice(runStart + runLength))}`;
+  let text = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === runStart) {
+      text += "::";
+      i += runLength - 1;
+      continue;
+    }
+    // The group right after "::" needs no separator of its own.
+    if (i > 0 && i !== runStart + runLength) text += ":";
+    text += groupAt(bytes, i).toString(16);
+  }
+  return text;
 }
 
 /** Any valid textual form of a 4- or 16-octet address (RFC 4291 §2.2 for IPv6), or undefined. */
@@ -30,46 +46,67 @@ export function parseAddress(text: string, octets: 4 | 16): Uint8Array | undefin
 
 function parseIpv4(text: string): Uint8Array | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((p) => IPV4_OCTET.test(p))) return undefined;
-  return Uint8Array.from(parts, Number);
+  if (parts.length !== 4) return undefined;
+  const bytes = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    if (!IPV4_OCTET.test(parts[i]!)) return undefined;
+    bytes[i] = Number(parts[i]);
+  }
+  return bytes;
 }
 
 function parseIpv6(text: string): Uint8Array | undefined {
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
-  const groupsOf = (half: string): number[] | undefined => {
-    if (half === "") return [];
-    const out: number[] = [];
-    const parts = half.split(":");
-    for (const [i, part] of parts.entries()) {
-      const v4 = i === parts.length - 1 && part.includes(".") ? parseIpv4(part) : undefined;
-      if (v4) out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      else if (IPV6_GROUP.test(part)) out.push(Number.parseInt(part, 16));
-      else return undefined;
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0]!);
-  const tail = halves.length === 2 ? groupsOf(halves[1]!) : [];
-  if (!head || !tail) return undefined;
   // An embedded IPv4 tail may only end the address.
   if (halves.length === 2 && halves[0]!.includes(".")) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  const head = halves[0] === "" ? [] : halves[0]!.split(":");
+  const tail = halves.length === 1 || halves[1] === "" ? [] : halves[1]!.split(":");
   const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
+  // The head's groups start at octet 0; the tail's are written after them, then moved to end at
+  // octet 16, and what lies between is the run of zeros "::" stands for.
+  const headEnd = writeGroups(head, bytes, 0);
+  if (headEnd === undefined) return undefined;
+  const tailEnd = writeGroups(tail, bytes, headEnd);
+  if (tailEnd === undefined) return undefined;
+  const tailLength = tailEnd - headEnd;
+  const missing = 16 - headEnd - tailLength;
+  if (halves.length === 2 ? missing < 2 : missing !== 0) return undefined;
+  bytes.copyWithin(16 - tailLength, headEnd, tailEnd);
+  bytes.fill(0, headEnd, 16 - tailLength);
   return bytes;
 }
 
+/**
+ * Writes hex groups (the last may be a dotted IPv4 address, worth two groups) from octet `at`;
+ * returns the octet after them, or undefined for a malformed group or more than 16 octets.
+ */
+function writeGroups(parts: readonly string[], bytes: Uint8Array, at: number): number | undefined {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const v4 = i === parts.length - 1 && part.includes(".") ? parseIpv4(part) : undefined;
+    if (at + (v4 ? 4 : 2) > 16) return undefined;
+    if (v4) {
+      bytes.set(v4, at);
+      at += 4;
+    } else if (IPV6_GROUP.test(part)) {
+      const g = Number.parseInt(part, 16);
+      bytes[at++] = g >> 8;
+      bytes[at++] = g & 0xff;
+    } else return undefined;
+  }
+  return at;
+}
+
 /** The prefix length of a contiguous netmask (ones then zeros), or undefined for any other mask. */
+const bitSet = (b: Uint8Array, bit: number): boolean => (b[bit >> 3]! & (0x80 >> (bit & 7))) !== 0;
+
 export function prefixFromMask(mask: Uint8Array): number | undefined {
+  const bits = mask.length * 8;
   let prefix = 0;
-  while (prefix < mask.length * 8 && (mask[prefix >> 3]! & (0x80 >> (prefix & 7))) !== 0) prefix++;
-  return maskFromPrefix(prefix, mask.length).every((b, i) => b === mask[i]) ? prefix : undefined;
+  while (prefix < bits && bitSet(mask, prefix)) prefix++;
+  for (let bit = prefix; bit < bits; bit++) if (bitSet(mask, bit)) return undefined;
+  return prefix;
 }
 
 export function maskFromPrefix(prefix: number, octets: number): Uint8Array {

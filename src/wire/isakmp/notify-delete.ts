@@ -5,7 +5,7 @@ import { DOI_IPSEC } from "../constants.ts";
 import { IsakmpPayloadType } from "./constants.ts";
 import { checkSpiSize } from "./sa.ts";
 import type { DeletePayload, NotifyPayload } from "./types.ts";
-import { copyBytes, type Fail, fieldWriter, type PayloadCodec } from "./walk.ts";
+import { copyBytes, type Fail, fit, type PayloadCodec, U8_MAX, U16_MAX, U32_MAX } from "./walk.ts";
 
 /**
  * A Notify's DOI is 1, but 0 (ISAKMP, RFC 2408 §3.14) is tolerated and kept: a Notify only
@@ -36,11 +36,10 @@ export const notifyCodec: PayloadCodec<NotifyPayload> = {
 
   encode(w, n, fail) {
     checkNotifyDoi(n.doi, fail);
-    fieldWriter(w, fail)
-      .u32(n.doi, "Notify.DOI")
-      .u8(n.protocolId, "Notify.ProtocolID")
-      .u8(n.spi.length, "Notify.SPISize")
-      .u16(n.notifyType, "Notify.NotifyMessageType")
+    w.u32(fit(n.doi, U32_MAX, "Notify.DOI", fail))
+      .u8(fit(n.protocolId, U8_MAX, "Notify.ProtocolID", fail))
+      .u8(fit(n.spi.length, U8_MAX, "Notify.SPISize", fail))
+      .u16(fit(n.notifyType, U16_MAX, "Notify.NotifyMessageType", fail))
       .bytes(n.spi)
       .bytes(n.data);
   },
@@ -66,11 +65,10 @@ export const deleteCodec: PayloadCodec<DeletePayload> = {
     checkDelete(d.doi, d.spis.length, fail);
     checkSpiSize(d.protocolId, d.spiSize, "Delete", fail);
     if (d.spis.some((spi) => spi.length !== d.spiSize)) fail("bad-isakmp", "Delete.SPI", `every SPI must be ${d.spiSize} octets`);
-    const out = fieldWriter(w, fail)
-      .u32(d.doi, "Delete.DOI")
-      .u8(d.protocolId, "Delete.ProtocolID")
-      .u8(d.spiSize, "Delete.SPISize")
-      .u16(d.spis.length, "Delete.#SPIs");
-    for (const spi of d.spis) out.bytes(spi);
+    w.u32(fit(d.doi, U32_MAX, "Delete.DOI", fail))
+      .u8(fit(d.protocolId, U8_MAX, "Delete.ProtocolID", fail))
+      .u8(fit(d.spiSize, U8_MAX, "Delete.SPISize", fail))
+      .u16(fit(d.spis.length, U16_MAX, "Delete.#SPIs", fail));
+    for (const spi of d.spis) w.bytes(spi);
   },
 };

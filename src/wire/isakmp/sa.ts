@@ -4,10 +4,10 @@
 import { DOI_IPSEC } from "../constants.ts";
 import type { WireReader } from "../reader.ts";
 import type { WireWriter } from "../writer.ts";
-import { attributeOffsets, interpretAttributes, readAttributes, TRANSFORM_ATTRIBUTES_AT, writeAttributes } from "./attributes.ts";
+import { checkAttributes, readAttributes, TRANSFORM_ATTRIBUTES_AT, writeAttributes } from "./attributes.ts";
 import { IsakmpPayloadType, ProtocolId, protocolIdName, SIT_IDENTITY_ONLY } from "./constants.ts";
 import type { Proposal, SaPayload, Transform } from "./types.ts";
-import { copyBytes, type Fail, fieldWriter, type PayloadCodec, readChain, writeChain } from "./walk.ts";
+import { ChainCursor, chainFields, copyBytes, type Fail, fit, type PayloadCodec, U8_MAX, writeChain } from "./walk.ts";
 
 /**
  * SPI sizes per protocol: AH and ESP carry 4 octets, IPCOMP a 2-octet CPI or 4 octets with
@@ -15,9 +15,11 @@ import { copyBytes, type Fail, fieldWriter, type PayloadCodec, readChain, writeC
  * have no place in KINK [RFC 4430 §5].
  */
 export function checkSpiSize(protocolId: number, spiSize: number, what: string, fail: Fail, at?: number): void {
-  const allowed = protocolId === ProtocolId.IPCOMP ? [2, 4] : protocolId === ProtocolId.AH || protocolId === ProtocolId.ESP ? [4] : [];
-  if (allowed.length === 0) fail("bad-isakmp", `${what}.ProtocolID`, `${protocolIdName(protocolId)} is not negotiated by KINK [RFC 4430 §5]`, at);
-  if (!allowed.includes(spiSize)) fail("bad-isakmp", `${what}.SPISize`, `${spiSize} octets for ${protocolIdName(protocolId)} [RFC 2407 §4.6.1]`, at);
+  const ipcomp = protocolId === ProtocolId.IPCOMP;
+  if (!ipcomp && protocolId !== ProtocolId.AH && protocolId !== ProtocolId.ESP)
+    fail("bad-isakmp", `${what}.ProtocolID`, `${protocolIdName(protocolId)} is not negotiated by KINK [RFC 4430 §5]`, at);
+  if (spiSize !== 4 && !(ipcomp && spiSize === 2))
+    fail("bad-isakmp", `${what}.SPISize`, `${spiSize} octets for ${protocolIdName(protocolId)} [RFC 2407 §4.6.1]`, at);
 }
 
 function checkSaHeader(doi: number, situation: number, fail: Fail, at?: number): void {
@@ -30,6 +32,11 @@ function checkProposalNumber(number: number, previous: number | undefined, fail:
   if (previous !== undefined && number < previous) fail("bad-isakmp", "Proposal.Number", `#${number} after #${previous} [RFC 2408 §4.2]`, at);
 }
 
+const PROPOSAL_FIELDS = chainFields("Proposal");
+const TRANSFORM_FIELDS = chainFields("Transform");
+const proposalType = () => IsakmpPayloadType.PROPOSAL;
+const transformType = () => IsakmpPayloadType.TRANSFORM;
+
 export const saCodec: PayloadCodec<SaPayload> = {
   type: IsakmpPayloadType.SA,
 
@@ -39,10 +46,12 @@ export const saCodec: PayloadCodec<SaPayload> = {
     checkSaHeader(doi, situation, fail, payloadAt + 4);
     const proposals: Proposal[] = [];
     // The SA header names no first payload: a Proposal always follows [RFC 2408 §3.4].
-    readChain(r, IsakmpPayloadType.PROPOSAL, payloadAt, "Proposal", (type, typeAt, at) => {
-      if (type !== IsakmpPayloadType.PROPOSAL) fail("bad-isakmp", "Proposal.NextPayload", `${type}, only 2 or 0 inside an SA [RFC 2408 §3.5]`, typeAt);
-      proposals.push(decodeProposal(r, fail, at, proposals.at(-1)?.number));
-    });
+    const chain = new ChainCursor(r, IsakmpPayloadType.PROPOSAL, payloadAt, PROPOSAL_FIELDS);
+    while (chain.next()) {
+      if (chain.type !== IsakmpPayloadType.PROPOSAL)
+        fail("bad-isakmp", "Proposal.NextPayload", `${chain.type}, only 2 or 0 inside an SA [RFC 2408 §3.5]`, chain.typeAt);
+      proposals.push(decodeProposal(r, fail, chain.at, proposals.at(-1)?.number));
+    }
     return { type: "sa", doi, situation, proposals };
   },
 
@@ -50,12 +59,7 @@ export const saCodec: PayloadCodec<SaPayload> = {
     checkSaHeader(sa.doi, sa.situation, fail);
     if (sa.proposals.length === 0) fail("bad-isakmp", "SA", "no Proposal [RFC 2408 §3.4]");
     w.u32(sa.doi).u32(sa.situation);
-    writeChain(
-      w,
-      sa.proposals,
-      () => IsakmpPayloadType.PROPOSAL,
-      (p, i) => encodeProposal(w, p, fail, sa.proposals[i - 1]?.number),
-    );
+    writeChain(w, sa.proposals, fail, proposalType, encodeProposal);
   },
 };
 
@@ -68,31 +72,28 @@ function decodeProposal(r: WireReader, fail: Fail, at: number, previousNumber: n
   const transformCount = r.u8("Proposal.#Transforms");
   const spi = copyBytes(r.bytesView(spiSize, "Proposal.SPI"));
   const transforms: Transform[] = [];
-  readChain(r, IsakmpPayloadType.TRANSFORM, at, "Transform", (type, typeAt, transformAt) => {
-    if (type !== IsakmpPayloadType.TRANSFORM) fail("bad-isakmp", "Transform.NextPayload", `${type}, only 3 or 0 inside a Proposal [RFC 2408 §3.6]`, typeAt);
-    transforms.push(decodeTransform(r, fail, transformAt));
-  });
+  const chain = new ChainCursor(r, IsakmpPayloadType.TRANSFORM, at, TRANSFORM_FIELDS);
+  while (chain.next()) {
+    if (chain.type !== IsakmpPayloadType.TRANSFORM)
+      fail("bad-isakmp", "Transform.NextPayload", `${chain.type}, only 3 or 0 inside a Proposal [RFC 2408 §3.6]`, chain.typeAt);
+    transforms.push(decodeTransform(r, fail, chain.at));
+  }
   if (transforms.length !== transformCount)
     fail("bad-isakmp", "Proposal.#Transforms", `says ${transformCount}, the Proposal holds ${transforms.length} [RFC 2408 §3.5]`, at + 7);
   return { number, protocolId, spi, transforms };
 }
 
-function encodeProposal(w: WireWriter, p: Proposal, fail: Fail, previousNumber: number | undefined): void {
-  checkProposalNumber(p.number, previousNumber, fail);
+function encodeProposal(w: WireWriter, p: Proposal, fail: Fail, previous: Proposal | undefined): void {
+  checkProposalNumber(p.number, previous?.number, fail);
   checkSpiSize(p.protocolId, p.spi.length, "Proposal", fail);
-  if (p.transforms.length === 0 || p.transforms.length > 0xff) fail("bad-isakmp", "Proposal.#Transforms", `${p.transforms.length} transforms [RFC 2408 §3.5]`);
-  fieldWriter(w, fail)
-    .u8(p.number, "Proposal.Number")
-    .u8(p.protocolId, "Proposal.ProtocolID")
-    .u8(p.spi.length, "Proposal.SPISize")
-    .u8(p.transforms.length, "Proposal.#Transforms")
+  if (p.transforms.length === 0 || p.transforms.length > U8_MAX)
+    fail("bad-isakmp", "Proposal.#Transforms", `${p.transforms.length} transforms [RFC 2408 §3.5]`);
+  w.u8(fit(p.number, U8_MAX, "Proposal.Number", fail))
+    .u8(fit(p.protocolId, U8_MAX, "Proposal.ProtocolID", fail))
+    .u8(fit(p.spi.length, U8_MAX, "Proposal.SPISize", fail))
+    .u8(fit(p.transforms.length, U8_MAX, "Proposal.#Transforms", fail))
     .bytes(p.spi);
-  writeChain(
-    w,
-    p.transforms,
-    () => IsakmpPayloadType.TRANSFORM,
-    (t) => encodeTransform(w, t, fail),
-  );
+  writeChain(w, p.transforms, fail, transformType, encodeTransform);
 }
 
 function decodeTransform(r: WireReader, fail: Fail, at: number): Transform {
@@ -100,13 +101,14 @@ function decodeTransform(r: WireReader, fail: Fail, at: number): Transform {
   const transformId = r.u8("Transform.TransformID");
   if (r.u16("Transform.RESERVED2") !== 0) fail("bad-reserved", "Transform.RESERVED2", "must be 0 [RFC 2408 §3.6]", at + 6);
   const attributes = readAttributes(r);
-  interpretAttributes(attributes, attributeOffsets(attributes, at + TRANSFORM_ATTRIBUTES_AT), fail);
+  checkAttributes(attributes, at + TRANSFORM_ATTRIBUTES_AT, fail);
   return { number, transformId, attributes };
 }
 
 function encodeTransform(w: WireWriter, t: Transform, fail: Fail): void {
-  const at = w.pos - 4;
-  interpretAttributes(t.attributes, attributeOffsets(t.attributes, at + TRANSFORM_ATTRIBUTES_AT), fail);
-  fieldWriter(w, fail).u8(t.number, "Transform.Number").u8(t.transformId, "Transform.TransformID").u16(0, "Transform.RESERVED2");
+  checkAttributes(t.attributes, w.pos - 4 + TRANSFORM_ATTRIBUTES_AT, fail);
+  w.u8(fit(t.number, U8_MAX, "Transform.Number", fail))
+    .u8(fit(t.transformId, U8_MAX, "Transform.TransformID", fail))
+    .u16(0);
   writeAttributes(w, t.attributes, fail);
 }

@@ -30,77 +30,112 @@ export interface PayloadCodec<P extends IsakmpPayload> {
   encode(w: WireWriter, payload: P, fail: Fail): void;
 }
 
-/**
- * Reads generic-header payloads from `r.pos`; the chain must end (Next Payload 0) exactly at
- * `r.end`. `visit` decodes one body with `r.end` narrowed to it and must consume all of it, so
- * every Payload Length is checked against both its contents and its container. `typeAt` is
- * the offset of the octet that named the payload's type (for the first payload: `firstTypeAt`).
- */
-export function readChain(
-  r: WireReader,
-  firstType: number,
-  firstTypeAt: number,
-  what: string,
-  visit: (type: number, typeAt: number, payloadAt: number) => void,
-): void {
-  const end = r.end;
-  let type = firstType;
-  let typeAt = firstTypeAt;
-  while (type !== 0) {
-    const at = r.pos;
-    const next = r.u8(`${what}.NextPayload`);
-    // RFC 2408 §3.2: RESERVED "MUST be set to 0"; refusing other values keeps decode∘encode exact.
-    if (r.u8(`${what}.RESERVED`) !== 0) throw r.error("bad-reserved", `${what}.RESERVED`, "must be 0 [RFC 2408 §3.2]", at + 1);
-    const length = r.u16(`${what}.PayloadLength`);
-    if (length < 4 || length > end - at)
-      throw r.error("bad-payload-length", `${what}.PayloadLength`, `${length} does not fit the ${end - at} octets left [RFC 2408 §3.2]`, at + 2);
-    r.end = at + length;
-    visit(type, typeAt, at);
-    if (r.pos !== r.end) throw r.error("bad-payload-length", `${what}.PayloadLength`, `${r.end - r.pos} octets past the payload's contents`, at + 2);
-    r.end = end;
-    type = next;
-    typeAt = at;
-  }
-  if (r.pos !== end) throw r.error("trailing-octets", `${what}.NextPayload`, `${end - r.pos} octets follow the last payload`, typeAt);
+/** The generic header's field names for one kind of chain, built once so a read names its field without building a string. */
+export interface ChainFields {
+  readonly nextPayload: string;
+  readonly reserved: string;
+  readonly payloadLength: string;
 }
 
-/** Writes `items` as a chain, each header naming the next item's type (0 after the last). */
-export function writeChain<T>(w: WireWriter, items: readonly T[], typeOf: (item: T) => number, writeBody: (item: T, index: number) => void): void {
-  items.forEach((item, i) => {
+export const chainFields = (what: string): ChainFields => ({
+  nextPayload: `${what}.NextPayload`,
+  reserved: `${what}.RESERVED`,
+  payloadLength: `${what}.PayloadLength`,
+});
+
+/**
+ * Walks generic-header payloads from `r.pos`; the chain must end (Next Payload 0) exactly at
+ * `r.end`. Each `next()` reads one header and narrows `r.end` to that payload, whose body the
+ * caller then decodes completely; the following `next()` checks that the body consumed all of
+ * it, so every Payload Length is checked against both its contents and its container.
+ *
+ *     const chain = new ChainCursor(r, firstType, firstTypeAt, FIELDS);
+ *     while (chain.next()) decodeBody(chain.type, chain.typeAt, chain.at);
+ *
+ * A loop rather than a visitor callback: the callers decode into locals, and a closure per
+ * chain would be allocated on every decode.
+ */
+export class ChainCursor {
+  /** Type of the current payload. */
+  type = 0;
+  /** Offset of the octet that named that type: the previous header's Next Payload, or the `firstTypeAt` given. */
+  typeAt: number;
+  /** Offset of the current payload's header; -1 before the first. */
+  at = -1;
+  private nextType: number;
+  /** The container's end, restored after each payload. */
+  private readonly end: number;
+
+  constructor(
+    private readonly r: WireReader,
+    firstType: number,
+    firstTypeAt: number,
+    private readonly fields: ChainFields,
+  ) {
+    this.nextType = firstType;
+    this.typeAt = firstTypeAt;
+    this.end = r.end;
+  }
+
+  /** Moves to the next payload; false at the end of a chain that exactly fills its container. */
+  next(): boolean {
+    const { r, fields, end } = this;
+    if (this.at >= 0) {
+      if (r.pos !== r.end) throw r.error("bad-payload-length", fields.payloadLength, `${r.end - r.pos} octets past the payload's contents`, this.at + 2);
+      r.end = end;
+      this.typeAt = this.at;
+    }
+    if (this.nextType === 0) {
+      if (r.pos !== end) throw r.error("trailing-octets", fields.nextPayload, `${end - r.pos} octets follow the last payload`, this.typeAt);
+      return false;
+    }
+    const at = r.pos;
+    this.type = this.nextType;
+    this.at = at;
+    this.nextType = r.u8(fields.nextPayload);
+    // RFC 2408 §3.2: RESERVED "MUST be set to 0"; refusing other values keeps decode∘encode exact.
+    if (r.u8(fields.reserved) !== 0) throw r.error("bad-reserved", fields.reserved, "must be 0 [RFC 2408 §3.2]", at + 1);
+    const length = r.u16(fields.payloadLength);
+    if (length < 4 || length > end - at)
+      throw r.error("bad-payload-length", fields.payloadLength, `${length} does not fit the ${end - at} octets left [RFC 2408 §3.2]`, at + 2);
+    r.end = at + length;
+    return true;
+  }
+}
+
+/**
+ * Writes `items` as a chain, each header naming the next item's type (0 after the last).
+ * `writeBody` gets the item before (Proposal numbers are checked against it); both callbacks
+ * are module-level functions, so encoding allocates no closures.
+ */
+export function writeChain<T>(
+  w: WireWriter,
+  items: readonly T[],
+  fail: Fail,
+  typeOf: (item: T) => number,
+  writeBody: (w: WireWriter, item: T, fail: Fail, previous: T | undefined) => void,
+): void {
+  for (let i = 0; i < items.length; i++) {
     const next = items[i + 1];
     const at = w.beginPayload(next === undefined ? 0 : typeOf(next));
-    writeBody(item, i);
+    writeBody(w, items[i]!, fail, i > 0 ? items[i - 1] : undefined);
     w.endPayload(at);
-  });
+  }
 }
 
 /** Decoded payloads own their octets, so the datagram buffer can be reused. */
 export const copyBytes = (view: Uint8Array): Uint8Array => new Uint8Array(view);
 
-/** Fixed-width fields that refuse values they cannot hold instead of wrapping them. */
-export interface FieldWriter {
-  u8(value: number, field: string): FieldWriter;
-  u16(value: number, field: string): FieldWriter;
-  u32(value: number, field: string): FieldWriter;
-  bytes(b: Uint8Array): FieldWriter;
-}
+export const U8_MAX = 0xff;
+export const U16_MAX = 0xffff;
+export const U32_MAX = 0xffffffff;
 
-export function fieldWriter(w: WireWriter, fail: Fail): FieldWriter {
-  const bounded =
-    (max: number, write: (v: number) => void) =>
-    (value: number, field: string): FieldWriter => {
-      if (!Number.isInteger(value) || value < 0 || value > max) fail("unencodable", field, `${value} does not fit the field`);
-      write(value);
-      return fields;
-    };
-  const fields: FieldWriter = {
-    u8: bounded(0xff, (v) => w.u8(v)),
-    u16: bounded(0xffff, (v) => w.u16(v)),
-    u32: bounded(0xffffffff, (v) => w.u32(v)),
-    bytes: (b) => {
-      w.bytes(b);
-      return fields;
-    },
-  };
-  return fields;
+/**
+ * `value` if a fixed-width field of at most `max` can hold it, so the writer never wraps it:
+ * `w.u8(fit(n, U8_MAX, "Proposal.Number", fail))`. Fields written in a chain of calls are
+ * checked one after another, so a failure's default offset is the refused field's own.
+ */
+export function fit(value: number, max: number, field: string, fail: Fail): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) fail("unencodable", field, `${value} does not fit the field`);
+  return value;
 }
