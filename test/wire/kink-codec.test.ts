@@ -8,7 +8,7 @@ import { type DecodedKink, decodeKinkMessage, openKinkMessage } from "../../src/
 import { KinkError } from "../../src/wire/errors.ts";
 import { encodeKinkMessage, type KinkMessage, type KinkSealer } from "../../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../../src/wire/seal.ts";
-import { hex, toHex } from "../helpers/bytes.ts";
+import { toHex } from "../helpers/bytes.ts";
 import { blob, kinkErrorOf, plain, racoonMessages, racoonSession, randomSession, SESSION_ETYPES, sampleMessages } from "../helpers/kink.ts";
 
 const PAYLOAD_NAMES: Record<string, number> = { KINK_AP_REQ: 1, KINK_AP_REP: 2, KINK_ENCRYPT: 7 };
@@ -112,7 +112,13 @@ test("§5.1: the Cksum is computed over the message with Length = Length − Cks
   const seen: Uint8Array[] = [];
   const session = randomSession(17);
   const real = sessionKeySealer(session);
-  const spy: KinkSealer = { encrypt: real.encrypt, checksum: (d) => (seen.push(d.slice()), real.checksum(d)) };
+  const spy: KinkSealer = {
+    encrypt: real.encrypt,
+    checksum: (d) => {
+      seen.push(d.slice());
+      return real.checksum(d);
+    },
+  };
   const bytes = encodeKinkMessage(sampleMessages()[0]!.msg, spy);
   const n = bytes.length - 12;
   assert.is(seen[0]!.length, n);
