@@ -47,17 +47,7 @@ export const PayloadType = {
   ERROR: 8,
 } as const;
 export type PayloadType = (typeof PayloadType)[keyof typeof PayloadType];
-export const payloadTypeName = nameTable({
-  KINK_DONE: 0,
-  KINK_AP_REQ: 1,
-  KINK_AP_REP: 2,
-  KINK_KRB_ERROR: 3,
-  KINK_TGT_REQ: 4,
-  KINK_TGT_REP: 5,
-  KINK_ISAKMP: 6,
-  KINK_ENCRYPT: 7,
-  KINK_ERROR: 8,
-});
+export const payloadTypeName = nameTable(Object.fromEntries(Object.entries(PayloadType).map(([k, v]) => [`KINK_${k}`, v])));
 
 /** KINK_ERROR codes [RFC 4430 §4.2.8]. 4 is reserved; drafts and racoon2 used it as KINK_INVMIN. */
 export const KinkErrorCode = {
@@ -72,14 +62,8 @@ export const KinkErrorCode = {
 } as const;
 export type KinkErrorCode = (typeof KinkErrorCode)[keyof typeof KinkErrorCode];
 export const kinkErrorName = nameTable({
-  KINK_OK: 0,
-  KINK_PROTOERR: 1,
-  KINK_INVDOI: 2,
-  KINK_INVMAJ: 3,
-  "RESERVED(4, racoon2 KINK_INVMIN)": 4,
-  KINK_INTERR: 5,
-  KINK_BADQMVERS: 6,
-  KINK_U2UDENIED: 7,
+  ...Object.fromEntries(Object.entries(KinkErrorCode).map(([k, v]) => [`KINK_${k}`, v])),
+  "RESERVED(4, racoon2 KINK_INVMIN)": KinkErrorCode.INVMIN_DRAFT,
 });
 
 /** Kerberos key usages KINK registers [RFC 4430 §8]. */

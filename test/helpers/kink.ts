@@ -11,7 +11,11 @@ import { sessionKeySealer } from "../../src/wire/seal.ts";
 import { hex, Prng } from "./bytes.ts";
 import { RICH_CHAIN } from "./isakmp-bytes.ts";
 
+/** One datagram of the racoon2 capture as known-answers.json records it. */
 export interface CapturedKink {
+  frame: number;
+  src: string;
+  dst: string;
   type_name: string;
   type: number;
   xid: number;
@@ -20,8 +24,8 @@ export interface CapturedKink {
   cksum_len: number;
   cksum: string;
   payloads: { type: number; name: string; offset: number; length: number; pad: number }[];
-  ap_req?: { epoch: number };
-  ap_rep?: { epoch: number };
+  ap_req?: { epoch: number; authenticator: { ctime: string; cusec: number } };
+  ap_rep?: { epoch: number; ctime: string; cusec: number };
   encrypt?: { ok: boolean; plaintext: string; ciphertext_len: number; plaintext_len: number; inner_next: number };
   message: string;
 }

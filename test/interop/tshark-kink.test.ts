@@ -14,7 +14,7 @@ import type { IsakmpPayload } from "../../src/wire/isakmp/index.ts";
 import { encodeKinkMessage } from "../../src/wire/kink-message.ts";
 import { sessionKeySealer } from "../../src/wire/seal.ts";
 import { workedExampleChain } from "../helpers/isakmp-bytes.ts";
-import { blob, randomSession, sampleMessages } from "../helpers/kink.ts";
+import { blob, racoonMessages, randomSession, sampleMessages } from "../helpers/kink.ts";
 import {
   basicAttribute,
   concat,
@@ -59,29 +59,7 @@ const TSHARK_PREFS = { "kerberos.decrypt": "TRUE", "kerberos.file": KEYTAB, "ip.
 // ---------------------------------------------------------------------------------------------
 // (a) racoon2's messages
 
-interface KnownPayload {
-  type: number;
-  offset: number;
-  length: number;
-  pad: number;
-}
-interface KnownMessage {
-  frame: number;
-  src: string;
-  dst: string;
-  type: number;
-  xid: number;
-  length: number;
-  ackreq: boolean;
-  cksum_len: number;
-  cksum: string;
-  message: string;
-  payloads: KnownPayload[];
-  ap_req?: { epoch: number; authenticator: { ctime: string; cusec: number } };
-  ap_rep?: { epoch: number; ctime: string; cusec: number };
-  encrypt?: { ciphertext_len: number };
-}
-const known = JSON.parse(readFileSync(new URL("known-answers.json", CAPTURE_DIR), "utf8")) as { messages: KnownMessage[] };
+const known = { messages: racoonMessages };
 const racoon2 = readPcapUdp(readFileSync(new URL("kink.pcap", CAPTURE_DIR))).filter((p) => p.dport === 910);
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
