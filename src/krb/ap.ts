@@ -251,7 +251,7 @@ export function verifyApReq(input: Uint8Array | ApReq, opts: VerifyApReqOptions)
   );
   const a = req.authenticator;
   const auth = decodeAuthenticator(
-    decryptOr(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "authenticator", a.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, a.cipher),
+    withoutBlockPadding(decryptOr(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "authenticator", a.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, a.cipher)),
   );
   return checkAuthenticated(req, server, tkt, auth, opts, kvno);
 }
