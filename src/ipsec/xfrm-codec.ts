@@ -58,6 +58,11 @@ const XFRMA_TMPL = 5;
 const XFRMA_ALG_AEAD = 18;
 const XFRMA_ALG_AUTH_TRUNC = 20;
 const XFRMA_MARK = 21;
+const XFRMA_REPLAY_ESN_VAL = 23;
+/** Packets of struct xfrm_replay_state's 32-bit bitmap; larger windows need XFRMA_REPLAY_ESN_VAL. */
+const LEGACY_REPLAY_BITS = 32;
+/** XFRMA_REPLAY_ESN_MAX octets of bitmap (linux/xfrm.h, checked in xfrm_user.c verify_replay()). */
+const MAX_REPLAY_WINDOW = 4096 * 8;
 
 // struct sizes and field offsets (linux/xfrm.h). struct xfrm_selector (56 octets): daddr 0,
 // saddr 16, dport 32, dport_mask 34, sport 36, sport_mask 38, family 40, prefixlen_d 42,
@@ -237,7 +242,10 @@ function authKeyBits(auth: AuthAlgorithm, key: Uint8Array): number {
   return key.length * 8;
 }
 
-/** NEWSA/UPDSA: struct xfrm_usersa_info, then the algorithms (XFRMA_ALG_AEAD or _CRYPT, then _AUTH_TRUNC) and XFRMA_MARK. */
+/**
+ * NEWSA/UPDSA: struct xfrm_usersa_info, then the algorithms (XFRMA_ALG_AEAD or _CRYPT, then
+ * _AUTH_TRUNC), XFRMA_REPLAY_ESN_VAL for windows over 32 packets, and XFRMA_MARK.
+ */
 export function encodeSa(w: NetlinkWriter, type: number, sa: SaSpec): void {
   const body = w.begin(type, NLM_F_REQUEST | NLM_F_ACK, USERSA_INFO);
   const v = w.view;
@@ -252,8 +260,10 @@ export function encodeSa(w: NetlinkWriter, type: number, sa: SaSpec): void {
   v.setUint32(body + 208, sa.reqid, little);
   v.setUint16(body + 212, family, little);
   v.setUint8(body + 214, MODE[sa.mode]);
-  if (!(sa.replayWindow >= 0 && sa.replayWindow <= 255)) invalid(`replay window ${sa.replayWindow} does not fit struct xfrm_usersa_info (0-255)`);
-  v.setUint8(body + 215, sa.replayWindow);
+  if (!(Number.isInteger(sa.replayWindow) && sa.replayWindow >= 0 && sa.replayWindow <= MAX_REPLAY_WINDOW)) {
+    invalid(`replay window ${sa.replayWindow} is not within 0-${MAX_REPLAY_WINDOW} packets`);
+  }
+  if (sa.replayWindow <= LEGACY_REPLAY_BITS) v.setUint8(body + 215, sa.replayWindow);
 
   const { enc, auth } = sa;
   if (sa.id.proto === "ah" && (enc !== undefined || auth === undefined)) invalid("an AH SA takes an authentication algorithm and no cipher");
@@ -285,6 +295,14 @@ export function encodeSa(w: NetlinkWriter, type: number, sa: SaSpec): void {
     v.setUint32(at + ALGO_NAME, authKeyBits(auth.alg, auth.key), little);
     v.setUint32(at + ALGO_NAME + 4, auth.alg.truncBits, little);
     w.bytes.set(auth.key, at + ALGO_NAME + 8);
+  }
+  if (sa.replayWindow > LEGACY_REPLAY_BITS) {
+    // struct xfrm_replay_state_esn without its bitmap (bmp_len words, all zero for a new SA): the
+    // kernel accepts the bare struct (verify_replay()) and then keeps a bitmap window without
+    // ESN (xfrm_replay_bmp), as for `ip xfrm state add … replay-window N` with N > 32.
+    const at = w.attribute(XFRMA_REPLAY_ESN_VAL, 24);
+    v.setUint32(at, Math.ceil(sa.replayWindow / 32), little);
+    v.setUint32(at + 20, sa.replayWindow, little);
   }
   mark(w, sa.id.mark);
   w.end();
@@ -526,8 +544,10 @@ function readSaInfo(bytes: Uint8Array, v: DataView, at: number, from: number, to
   const m = readMark(v, from, to);
   let enc: XfrmSaEntry["enc"];
   let auth: XfrmSaEntry["auth"];
+  let replayWindow = v.getUint8(at + 215);
   for (const a of attributes(v, from, to)) {
-    if (a.type === XFRMA_ALG_CRYPT) enc = { xfrmName: readString(bytes, a.at, ALGO_NAME), keyBits: v.getUint32(a.at + ALGO_NAME, little) };
+    if (a.type === XFRMA_REPLAY_ESN_VAL && a.size >= 24) replayWindow = v.getUint32(a.at + 20, little);
+    else if (a.type === XFRMA_ALG_CRYPT) enc = { xfrmName: readString(bytes, a.at, ALGO_NAME), keyBits: v.getUint32(a.at + ALGO_NAME, little) };
     else if (a.type === XFRMA_ALG_AEAD)
       enc = {
         xfrmName: readString(bytes, a.at, ALGO_NAME),
@@ -547,7 +567,7 @@ function readSaInfo(bytes: Uint8Array, v: DataView, at: number, from: number, to
     src: formatAddress(bytes, at + 80, family),
     mode: MODE_NAME[v.getUint8(at + 214)] ?? "other",
     reqid: v.getUint32(at + 208, little),
-    replayWindow: v.getUint8(at + 215),
+    replayWindow,
     lifetime: readLifetime(v, at + 96),
     ...(sel ? { selector: sel } : {}),
     ...(enc ? { enc } : {}),

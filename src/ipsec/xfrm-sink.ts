@@ -39,8 +39,10 @@ export interface XfrmSinkOptions {
 
 export const DEFAULT_RECEIVE_BUFFER = 8 << 20;
 const DEFAULT_RETRIES = 3;
-/** Messages per native batch when queued jobs are merged; one job is never split. */
+/** Requests per merged group of queued jobs; one job is never split. */
 const MERGE_LIMIT = 1 << 17;
+/** Requests encoded and sent per native call: a few milliseconds of encoding (see execute()). */
+const SLICE_REQUESTS = 2048;
 /** The addon's value for a message whose acknowledgement was lost. */
 const ACK_LOST = -1;
 
@@ -55,9 +57,7 @@ type Job =
 
 export class XfrmSink implements SaSink {
   private readonly listeners = new Set<(event: SinkEvent) => void>();
-  private readonly writer = new NetlinkWriter();
-  private errnos = new Int32Array(1024);
-  private spis = new Uint32Array(1024);
+  private readonly slices = [newSlice(), newSlice()];
   private readonly jobs: Job[] = [];
   private running = false;
   private idle: (() => void) | undefined;
@@ -200,64 +200,47 @@ export class XfrmSink implements SaSink {
     });
   }
 
+  /**
+   * Runs merged jobs as slices of at most SLICE_REQUESTS requests, double-buffered: the next slice
+   * is encoded on the main thread while the kernel works through the previous one on a pool
+   * thread, and the event loop gets a turn between slices (a 100 000-request batch never holds
+   * it for longer than one slice's encoding). Slices reach the kernel strictly in order.
+   */
   private async execute(group: (Job & { kind: "requests" })[]): Promise<void> {
-    const w = this.writer;
-    w.reset();
-    // Per request: index of its first message, or -1 when it failed to encode (its error is in `early`).
-    const first: number[] = [];
-    const early = new Map<number, SinkError>();
-    let hasKeys = false;
-    for (const job of group) {
-      for (const r of job.requests) {
-        const length = w.length;
-        const count = w.count;
-        try {
-          encodeRequest(w, r);
-          first.push(count);
-          hasKeys ||= r.op === "addSa" || r.op === "updateSa";
-        } catch (e) {
-          w.truncate(length, count);
-          first.push(-1);
-          early.set(first.length - 1, e instanceof SinkError ? e : new SinkError("invalid", String(e)));
-        }
-      }
-    }
-    if (w.count > this.errnos.length) {
-      this.errnos = new Int32Array(w.count);
-      this.spis = new Uint32Array(w.count);
-    }
-    let texts: Map<number, string>;
+    const requests = group.length === 1 ? (group[0] as Job & { kind: "requests" }).requests : group.flatMap((j) => j.requests);
+    const results: SinkResult[] = new Array(requests.length);
     try {
-      texts = w.count === 0 ? new Map() : new Map(await this.socket.batch(w.messages, w.count, this.errnos, this.spis, this.retries, hasKeys));
+      let inFlight: Promise<void> | undefined;
+      for (let from = 0, k = 0; from < requests.length; k++) {
+        const slice = this.slices[k & 1] as Slice;
+        const to = Math.min(requests.length, from + SLICE_REQUESTS);
+        encodeSlice(slice, requests, from, to);
+        await inFlight;
+        inFlight = this.send(slice, requests, from, to, results);
+        from = to;
+        if (from < requests.length) await new Promise(setImmediate);
+      }
+      await inFlight;
     } catch (e) {
-      const error = transportError(e as NativeError);
+      const error = e instanceof SinkError ? e : transportError(e as NativeError);
       for (const job of group) job.reject(error);
       return;
     }
-    let item = 0;
+    let at = 0;
     for (const job of group) {
-      const results: SinkResult[] = new Array(job.requests.length);
-      for (const [i, r] of job.requests.entries()) {
-        const m = first[item] as number;
-        results[i] = m === -1 ? { ok: false, error: early.get(item) as SinkError } : this.result(r, m, texts);
-        item++;
-      }
-      job.resolve(results);
+      job.resolve(group.length === 1 ? results : results.slice(at, at + job.requests.length));
+      at += job.requests.length;
     }
   }
 
-  private result(r: XfrmRequest, m: number, texts: Map<number, string>): SinkResult {
-    const errnos = this.errnos;
-    let at = m;
-    // updateSa: DELSA then NEWSA; a missing SA (ESRCH from xfrm_del_sa) is no error for a replace.
-    if (r.op === "updateSa") {
-      const del = errnos[m] as number;
-      if (del !== 0 && del !== E.ESRCH && del !== E.ENOENT) return { ok: false, error: kernelError(del, r, texts.get(m)) };
-      at = m + 1;
+  private async send(slice: Slice, requests: readonly XfrmRequest[], from: number, to: number, results: SinkResult[]): Promise<void> {
+    const w = slice.writer;
+    const texts =
+      w.count === 0 ? new Map<number, string>() : new Map(await this.socket.batch(w.messages, w.count, slice.errnos, slice.spis, this.retries, slice.hasKeys));
+    for (let i = from; i < to; i++) {
+      const m = slice.first[i - from] as number;
+      results[i] = m === -1 ? { ok: false, error: slice.early.get(i - from) as SinkError } : result(slice, requests[i] as XfrmRequest, m, texts);
     }
-    const errno = errnos[at] as number;
-    if (errno !== 0) return { ok: false, error: kernelError(errno, r, texts.get(at)) };
-    return r.op === "getSpi" ? { ok: true, spi: this.spis[at] as number } : OK;
   }
 
   private onEvents(messages: Buffer | null, errno: number): void {
@@ -296,6 +279,64 @@ export class XfrmSink implements SaSink {
       }
     }
   }
+}
+
+/** One slice's encoded messages and the addon's per-message answers. */
+interface Slice {
+  readonly writer: NetlinkWriter;
+  readonly errnos: Int32Array;
+  readonly spis: Uint32Array;
+  /** Per request of the slice: index of its first message, or -1 when it failed to encode. */
+  readonly first: Int32Array;
+  readonly early: Map<number, SinkError>;
+  hasKeys: boolean;
+}
+
+function newSlice(): Slice {
+  // updateSa takes two messages, every other request one.
+  return {
+    writer: new NetlinkWriter(),
+    errnos: new Int32Array(2 * SLICE_REQUESTS),
+    spis: new Uint32Array(2 * SLICE_REQUESTS),
+    first: new Int32Array(SLICE_REQUESTS),
+    early: new Map(),
+    hasKeys: false,
+  };
+}
+
+function encodeSlice(slice: Slice, requests: readonly XfrmRequest[], from: number, to: number): void {
+  const w = slice.writer;
+  w.reset();
+  slice.early.clear();
+  slice.hasKeys = false;
+  for (let i = from; i < to; i++) {
+    const r = requests[i] as XfrmRequest;
+    const length = w.length;
+    const count = w.count;
+    try {
+      encodeRequest(w, r);
+      slice.first[i - from] = count;
+      slice.hasKeys ||= r.op === "addSa" || r.op === "updateSa";
+    } catch (e) {
+      w.truncate(length, count);
+      slice.first[i - from] = -1;
+      slice.early.set(i - from, e instanceof SinkError ? e : new SinkError("invalid", String(e)));
+    }
+  }
+}
+
+function result(slice: Slice, r: XfrmRequest, m: number, texts: Map<number, string>): SinkResult {
+  const errnos = slice.errnos;
+  let at = m;
+  // updateSa: DELSA then NEWSA; a missing SA (ESRCH from xfrm_del_sa) is no error for a replace.
+  if (r.op === "updateSa") {
+    const del = errnos[m] as number;
+    if (del !== 0 && del !== E.ESRCH && del !== E.ENOENT) return { ok: false, error: kernelError(del, r, texts.get(m)) };
+    at = m + 1;
+  }
+  const errno = errnos[at] as number;
+  if (errno !== 0) return { ok: false, error: kernelError(errno, r, texts.get(at)) };
+  return r.op === "getSpi" ? { ok: true, spi: slice.spis[at] as number } : OK;
 }
 
 function errnoName(errno: number): string {
