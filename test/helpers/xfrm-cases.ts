@@ -94,3 +94,52 @@ export function ipStateAddArgs(j: SaJson): string[] {
   args.push(...markArgs(j.mark));
   return args;
 }
+
+/**
+ * `count` host-to-host policies (10.x.y.z/32 → 172.16.0.1/32, out, ESP transport required), the
+ * shape of kinkd's own; `offset` shifts the source addresses so batches don't collide.
+ */
+export function hostPolicies(count: number, offset = 0, priority = 100): PolicySpec[] {
+  const out: PolicySpec[] = [];
+  for (let n = offset; n < offset + count; n++) {
+    out.push({
+      selector: {
+        src: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        srcPrefix: 32,
+        dst: "172.16.0.1",
+        dstPrefix: 32,
+        proto: 0,
+        srcPort: 0,
+        dstPort: 0,
+      },
+      dir: "out",
+      action: "allow",
+      priority,
+      templates: [{ proto: "esp", mode: "transport", reqid: (n % 60000) + 1, level: "required" }],
+    });
+  }
+  return out;
+}
+
+/** The same policies as `ip xfrm policy` lines for `ip -batch`. */
+export function ipBatchLines(verb: "add" | "delete", policies: readonly PolicySpec[]): string {
+  return `${policies.map((p) => (verb === "add" ? ipPolicyAddArgs(p) : ipPolicyDeleteArgs(p)).map((a) => (/[()\s]/.test(a) ? `"${a}"` : a)).join(" ")).join("\n")}\n`;
+}
+
+/** Policies as `ip xfrm policy` lists them: one "src/dst dir priority reqids" key per policy. */
+export function ipPolicyKeys(text: string): string[] {
+  return text
+    .split(/^(?=src )/m)
+    .filter((block) => block.startsWith("src "))
+    .map((block) => {
+      const [, src, dst] = /^src (\S+) dst (\S+)/.exec(block) ?? [];
+      const [, dir, priority] = /dir (\w+) priority (\d+)/.exec(block) ?? [];
+      const reqids = [...block.matchAll(/reqid (\d+)/g)].map((m) => m[1]).join(",");
+      return `${src} ${dst} ${dir} ${priority} ${reqids}`;
+    });
+}
+
+export function policyKey(p: PolicySpec): string {
+  const s = p.selector;
+  return `${s.src}/${s.srcPrefix} ${s.dst}/${s.dstPrefix} ${p.dir} ${p.priority} ${p.templates.map((t) => t.reqid).join(",")}`;
+}
