@@ -75,3 +75,23 @@ export function parseStraceDumps(text: string): Uint8Array[] {
   }
   return out.filter((d) => d.length > 0).map((d) => Uint8Array.from(d));
 }
+
+/** Whether the kernel can install an ESP SA (CONFIG_INET_ESP); the probe SA is removed again. */
+export function kernelHasEsp(ns: string): { ok: boolean; reason: string } {
+  const probe = ["xfrm", "state", "add", "src", "192.0.2.250", "dst", "192.0.2.251", "proto", "esp", "spi", "0x99999", "mode", "transport"];
+  const r = tryIp(ns, ...probe, "enc", "cbc(aes)", `0x${"11".repeat(16)}`, "auth-trunc", "hmac(sha1)", `0x${"22".repeat(20)}`, "96");
+  if (r.ok) tryIp(ns, "xfrm", "state", "delete", "src", "192.0.2.250", "dst", "192.0.2.251", "proto", "esp", "spi", "0x99999");
+  return { ok: r.ok, reason: r.stderr };
+}
+
+/**
+ * Gives the namespace a veth pair (both ends inside) with `cidr` on one end. Traffic to be
+ * matched by XFRM policies must not leave through lo: the kernel sets disable_xfrm and
+ * disable_policy on loopback (net/ipv4/devinet.c), so no ACQUIRE would ever come.
+ */
+export function addVeth(ns: string, cidr: string): void {
+  ip(ns, "link", "add", "kv0", "type", "veth", "peer", "name", "kv1");
+  ip(ns, "link", "set", "kv0", "up");
+  ip(ns, "link", "set", "kv1", "up");
+  ip(ns, "addr", "add", cidr, "dev", "kv0");
+}
