@@ -201,26 +201,29 @@ export class XfrmSink implements SaSink {
   }
 
   /**
-   * Runs merged jobs as slices of at most SLICE_REQUESTS requests, double-buffered: the next slice
-   * is encoded on the main thread while the kernel works through the previous one on a pool
-   * thread, and the event loop gets a turn between slices (a 100 000-request batch never holds
-   * it for longer than one slice's encoding). Slices reach the kernel strictly in order.
+   * Runs merged jobs as slices of at most SLICE_REQUESTS requests in two alternating buffers: slice
+   * k+1 is encoded on the main thread while the kernel works through slice k on a pool thread,
+   * sent the moment slice k is answered, and slice k's results are read while k+1 is in the
+   * kernel. The event loop gets a turn between slices, so a 100 000-request batch never holds it
+   * longer than one slice's encoding. Slices reach the kernel strictly in order.
    */
   private async execute(group: (Job & { kind: "requests" })[]): Promise<void> {
     const requests = group.length === 1 ? (group[0] as Job & { kind: "requests" }).requests : group.flatMap((j) => j.requests);
     const results: SinkResult[] = new Array(requests.length);
     try {
-      let inFlight: Promise<void> | undefined;
+      let inKernel: { slice: Slice; from: number; to: number; answered: Promise<[number, string][]> } | undefined;
       for (let from = 0, k = 0; from < requests.length; k++) {
         const slice = this.slices[k & 1] as Slice;
         const to = Math.min(requests.length, from + SLICE_REQUESTS);
         encodeSlice(slice, requests, from, to);
-        await inFlight;
-        inFlight = this.send(slice, requests, from, to, results);
+        const previous = inKernel;
+        const previousTexts = previous && (await previous.answered);
+        inKernel = { slice, from, to, answered: this.sendSlice(slice) };
+        if (previous) readResults(previous.slice, requests, previous.from, previous.to, previousTexts ?? [], results);
         from = to;
         if (from < requests.length) await new Promise(setImmediate);
       }
-      await inFlight;
+      if (inKernel) readResults(inKernel.slice, requests, inKernel.from, inKernel.to, await inKernel.answered, results);
     } catch (e) {
       const error = e instanceof SinkError ? e : transportError(e as NativeError);
       for (const job of group) job.reject(error);
@@ -233,14 +236,14 @@ export class XfrmSink implements SaSink {
     }
   }
 
-  private async send(slice: Slice, requests: readonly XfrmRequest[], from: number, to: number, results: SinkResult[]): Promise<void> {
+  /** Hands a slice to the addon; resolves with the kernel's texts for failed messages. */
+  private sendSlice(slice: Slice): Promise<[number, string][]> {
     const w = slice.writer;
-    const texts =
-      w.count === 0 ? new Map<number, string>() : new Map(await this.socket.batch(w.messages, w.count, slice.errnos, slice.spis, this.retries, slice.hasKeys));
-    for (let i = from; i < to; i++) {
-      const m = slice.first[i - from] as number;
-      results[i] = m === -1 ? { ok: false, error: slice.early.get(i - from) as SinkError } : result(slice, requests[i] as XfrmRequest, m, texts);
-    }
+    if (w.count === 0) return Promise.resolve([]);
+    const answered = this.socket.batch(w.messages, w.count, slice.errnos, slice.spis, this.retries, slice.hasKeys);
+    // Awaited only after the event loop has had a turn: mark a failure as handled meanwhile.
+    answered.catch(() => {});
+    return answered;
   }
 
   private onEvents(messages: Buffer | null, errno: number): void {
@@ -322,6 +325,14 @@ function encodeSlice(slice: Slice, requests: readonly XfrmRequest[], from: numbe
       slice.first[i - from] = -1;
       slice.early.set(i - from, e instanceof SinkError ? e : new SinkError("invalid", String(e)));
     }
+  }
+}
+
+function readResults(slice: Slice, requests: readonly XfrmRequest[], from: number, to: number, texts: [number, string][], results: SinkResult[]): void {
+  const byMessage = new Map(texts);
+  for (let i = from; i < to; i++) {
+    const m = slice.first[i - from] as number;
+    results[i] = m === -1 ? { ok: false, error: slice.early.get(i - from) as SinkError } : result(slice, requests[i] as XfrmRequest, m, byMessage);
   }
 }
 
