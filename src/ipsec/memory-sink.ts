@@ -5,6 +5,7 @@
 // "not found", lifetimes expire (driven by `tick`, so tests control time), and keys are
 // zeroed when an SA goes away.
 
+import { encKeymatOctets } from "./algorithms.ts";
 import {
   type PolicyId,
   type PolicySpec,
@@ -243,7 +244,7 @@ function describe(id: SaId): string {
 
 function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
   if (sa.enc !== undefined) {
-    const want = sa.enc.alg.keyBits.map((b) => b / 8 + sa.enc!.alg.saltOctets);
+    const want = sa.enc.alg.keyBits.map((b) => encKeymatOctets(sa.enc!.alg, b));
     if (!want.includes(sa.enc.key.length))
       throw new SinkError("invalid", `${sa.enc.alg.name} takes ${want.join("/")} key octets, got ${sa.enc.key.length}`, 22, op);
   }

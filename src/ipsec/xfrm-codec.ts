@@ -6,8 +6,8 @@
 // XFRM_INF, the template's algorithm masks are all ones), which the tests compare byte for byte.
 
 import { endianness } from "node:os";
+import { AF_INET, AF_INET6, formatAddress, writeAddress } from "../wire/ip-address.ts";
 import type { AuthAlgorithm, EncAlgorithm } from "./algorithms.ts";
-import { AF_INET, AF_INET6, formatAddress, writeAddress } from "./ip-address.ts";
 import {
   IP_PROTO,
   type IpsecMode,
@@ -168,6 +168,11 @@ function align4(n: number): number {
 
 function invalid(what: string): never {
   throw new SinkError("invalid", what);
+}
+
+/** An xfrm_address_t of the given family as text. */
+function addressText(bytes: Uint8Array, at: number, family: number): string {
+  return formatAddress(bytes, at, family === AF_INET ? 4 : 16);
 }
 
 function address(w: NetlinkWriter, at: number, text: string, what: string): number {
@@ -497,8 +502,8 @@ function readSelector(bytes: Uint8Array, v: DataView, at: number): TrafficSelect
   const family = v.getUint16(at + 40, little);
   if (family !== AF_INET && family !== AF_INET6) return undefined;
   return {
-    dst: formatAddress(bytes, at, family),
-    src: formatAddress(bytes, at + 16, family),
+    dst: addressText(bytes, at, family),
+    src: addressText(bytes, at + 16, family),
     dstPort: v.getUint16(at + 32, false),
     srcPort: v.getUint16(at + 36, false),
     dstPrefix: v.getUint8(at + 42),
@@ -564,8 +569,8 @@ function readSaInfo(bytes: Uint8Array, v: DataView, at: number, from: number, to
   }
   const sel = readSelector(bytes, v, at);
   return {
-    id: { dst: formatAddress(bytes, at + 56, family), spi: v.getUint32(at + 72, false), proto, ...(m ? { mark: m } : {}) },
-    src: formatAddress(bytes, at + 80, family),
+    id: { dst: addressText(bytes, at + 56, family), spi: v.getUint32(at + 72, false), proto, ...(m ? { mark: m } : {}) },
+    src: addressText(bytes, at + 80, family),
     mode: MODE_NAME[v.getUint8(at + 214)] ?? "other",
     reqid: v.getUint32(at + 208, little),
     replayWindow,
@@ -579,7 +584,7 @@ function readSaInfo(bytes: Uint8Array, v: DataView, at: number, from: number, to
 function readTemplate(bytes: Uint8Array, v: DataView, at: number): PolicyTemplate {
   const family = v.getUint16(at + 24, little);
   const mode = MODE_NAME[v.getUint8(at + 48)] ?? "transport";
-  const endpoints = mode === "tunnel" ? { src: formatAddress(bytes, at + 28, family), dst: formatAddress(bytes, at, family) } : {};
+  const endpoints = mode === "tunnel" ? { src: addressText(bytes, at + 28, family), dst: addressText(bytes, at, family) } : {};
   return {
     proto: PROTO_NAME.get(v.getUint8(at + 20)) ?? "esp",
     mode,
@@ -683,8 +688,8 @@ function readAcquire(bytes: Uint8Array, v: DataView, at: number, end: number): S
     template: {
       proto,
       mode: template?.mode ?? "transport",
-      src: formatAddress(bytes, at + 24, family),
-      dst: formatAddress(bytes, at, family),
+      src: addressText(bytes, at + 24, family),
+      dst: addressText(bytes, at, family),
       reqid: template?.reqid ?? 0,
       level: template?.level ?? "required",
     },

@@ -56,6 +56,8 @@ const T_ERR_IN_PLAINTEXT = 20;
 const T_ENTRIES = 24;
 
 const OPT_STRICT_RESERVED = 1;
+/** Walk status for a missing required payload (assembly/kink/walk.ts W_MISSING). */
+const W_MISSING = 17;
 
 /** Walk statuses (assembly/kink/walk.ts W_*) → reason, field and what a responder answers. */
 const PROTOERR = kinkErrorResponse(KinkErrorCode.PROTOERR);
@@ -90,7 +92,7 @@ function responseFor(status: number, type: number, base: WireResponse): WireResp
   // A REPLY or ACK is never answered: errors in responses cannot be reported back (§3.5), and
   // racoon2 sends nothing for a command without KINK_AP_REQ (§9) or of type 0.
   if (type === MessageType.REPLY || type === MessageType.ACK || type === 0) return DROP;
-  if (status === 17 && type !== MessageType.GETTGT) return DROP;
+  if (status === W_MISSING && type !== MessageType.GETTGT) return DROP;
   return base;
 }
 

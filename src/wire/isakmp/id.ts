@@ -1,8 +1,9 @@
 // ID payloads IDci/IDcr [RFC 2407 §4.6.2], limited to the address types KINK allows
 // [RFC 4430 §5.3]: a single address, an address with a netmask, or an address range.
 
+import { formatAddress, parseAddress } from "../ip-address.ts";
 import { IdType, IsakmpPayloadType, idTypeName } from "./constants.ts";
-import { compareAddresses, formatAddress, maskFromPrefix, parseAddress, prefixFromMask } from "./ip.ts";
+import { compareAddresses, maskFromPrefix, prefixFromMask } from "./ip.ts";
 import type { IdAddress, IdPayload } from "./types.ts";
 import { type Fail, fit, type PayloadCodec, U8_MAX, U16_MAX } from "./walk.ts";
 
