@@ -38,7 +38,9 @@ export type WireErrorReason =
   | "unknown-isakmp-payload"
   | "bad-cksum"
   | "bad-ciphertext"
-  | "unencodable";
+  | "unencodable"
+  | "bad-ke-value"
+  | "unsupported-dh-group";
 
 export class KinkError extends Error {
   override readonly name = "KinkError";
