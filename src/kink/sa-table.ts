@@ -1,0 +1,113 @@
+// The SA pairs the engine negotiated, indexed the three ways the protocol looks them up: by our
+// inbound SPI (DELETE replies, expire events), by the peer's principal and our outbound SPI
+// (a DELETE lists the sender's inbound SPIs = our outbound ones [RFC 4430 §3.3]), and by peer
+// principal (epoch change: every SA created with that principal goes [RFC 4430 §3.7]).
+
+import type { SaId, SaSpec } from "../ipsec/sink.ts";
+import type { SessionKey } from "../wire/decode.ts";
+import type { NegotiatedSa } from "./proposal.ts";
+import type { TimerOwner } from "./timer-queue.ts";
+import type { PeerConfig, SaPairInfo } from "./types.ts";
+
+export type SaPairState =
+  /** Inbound installed, outbound waits for the REPLY (initiator) or the ACK (responder). */
+  | "half"
+  /** Both directions installed. */
+  | "up"
+  /** A replacement is being negotiated (initiator), the pair still carries traffic. */
+  | "rekeying"
+  /** Outbound deleted; inbound waits out the grace period [RFC 4430 §3.3]. */
+  | "deleting"
+  | "gone";
+
+export interface SaPair extends TimerOwner {
+  readonly id: number;
+  readonly config: PeerConfig;
+  /** Index into config.sas of the SA policy this pair was negotiated for. */
+  readonly policyIndex: number;
+  readonly principal: string;
+  readonly role: "initiator" | "responder";
+  readonly sa: NegotiatedSa;
+  readonly local: string;
+  readonly remote: string;
+  readonly inbound: SaId;
+  readonly outbound: SaId;
+  /** Outbound SA waiting to be installed (3-message responder: on ACK); keys zeroed once sent to the sink. */
+  pendingOutbound?: SaSpec;
+  /** Session key the pair was keyed with (DELETE of a responder pair reuses nothing of it; kept for logs only by etype). */
+  readonly etype: SessionKey["etype"];
+  readonly peerEpoch: number;
+  readonly createdAt: number;
+  /** When the initiator starts the rekey (randomised soft lifetime) [RFC 4430 §3.6]. */
+  rekeyAt?: number;
+  /** Hard expiry (ms), when the pair has a time lifetime. */
+  expiresAt?: number;
+  state: SaPairState;
+  /** What the pair's timer does when it fires. */
+  timerAction?: "rekey" | "grace" | "expire";
+  timerGeneration: number;
+}
+
+const inboundKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
+const outboundKey = (principal: string, id: SaId) => `${principal}|${id.proto}|${id.spi >>> 0}`;
+
+export class SaTable {
+  readonly #byInbound = new Map<string, SaPair>();
+  readonly #byOutbound = new Map<string, SaPair>();
+  readonly #byPrincipal = new Map<string, Set<SaPair>>();
+
+  get size(): number {
+    return this.#byInbound.size;
+  }
+
+  add(pair: SaPair): void {
+    this.#byInbound.set(inboundKey(pair.inbound), pair);
+    this.#byOutbound.set(outboundKey(pair.principal, pair.outbound), pair);
+    let set = this.#byPrincipal.get(pair.principal);
+    if (set === undefined) {
+      set = new Set();
+      this.#byPrincipal.set(pair.principal, set);
+    }
+    set.add(pair);
+  }
+
+  remove(pair: SaPair): void {
+    pair.state = "gone";
+    if (this.#byInbound.get(inboundKey(pair.inbound)) === pair) this.#byInbound.delete(inboundKey(pair.inbound));
+    if (this.#byOutbound.get(outboundKey(pair.principal, pair.outbound)) === pair) this.#byOutbound.delete(outboundKey(pair.principal, pair.outbound));
+    const set = this.#byPrincipal.get(pair.principal);
+    if (set !== undefined) {
+      set.delete(pair);
+      if (set.size === 0) this.#byPrincipal.delete(pair.principal);
+    }
+  }
+
+  byInbound(id: SaId): SaPair | undefined {
+    return this.#byInbound.get(inboundKey(id));
+  }
+
+  /** The pair whose outbound SA (the peer's inbound) has this SPI, if `principal` created it. */
+  byOutbound(principal: string, proto: SaId["proto"], spi: number): SaPair | undefined {
+    return this.#byOutbound.get(`${principal}|${proto}|${spi >>> 0}`);
+  }
+
+  /** Pairs with an outbound SPI of this value negotiated by any principal (to tell "not yours" from "unknown"). */
+  hasOutboundSpi(proto: SaId["proto"], spi: number): boolean {
+    const suffix = `|${proto}|${spi >>> 0}`;
+    for (const k of this.#byOutbound.keys()) if (k.endsWith(suffix)) return true;
+    return false;
+  }
+
+  ofPrincipal(principal: string): readonly SaPair[] {
+    const set = this.#byPrincipal.get(principal);
+    return set === undefined ? [] : [...set];
+  }
+
+  all(): IterableIterator<SaPair> {
+    return this.#byInbound.values();
+  }
+}
+
+export function pairInfo(p: SaPair): SaPairInfo {
+  return { peer: p.config.name, principal: p.principal, role: p.role, protocol: p.inbound.proto, inbound: p.inbound, outbound: p.outbound, sa: p.sa };
+}
