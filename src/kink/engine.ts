@@ -9,31 +9,40 @@
 
 import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
-import { ApReqError, buildApReq, type ServiceKeyLookup, verifyApRep, verifyApReqBatch, type VerifiedApReq } from "../krb/ap.ts";
+import { IP_PROTO, type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult } from "../ipsec/sink.ts";
+import { ApReqError, buildApReq, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApRep, verifyApReqBatch } from "../krb/ap.ts";
 import { KrbError, KrbErrorCode } from "../krb/errors.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
 import { decodeTicket } from "../krb/messages/index.ts";
 import type { EncryptionKey, Ticket } from "../krb/messages/types.ts";
 import { formatPrincipal, type Principal, parsePrincipal } from "../krb/principal.ts";
-import { readKrbError } from "../krb/ap.ts";
 import type { ReplayCache } from "../krb/replay-cache.ts";
-import { IP_PROTO, type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult } from "../ipsec/sink.ts";
 import { KINK_PORT, KinkErrorCode, MessageType, PayloadType } from "../wire/constants.ts";
 import { type DecodedKink, decodeKinkMessage, openKinkMessage, type SessionKey } from "../wire/decode.ts";
 import { KinkError } from "../wire/errors.ts";
-import { RFC_INTEROP, type KinkInteropOptions, kinkErrorMeaning, replyPortFor } from "../wire/interop.ts";
-import { NotifyType, ProtocolId, isErrorNotify, notifyTypeName, type IsakmpPayload, type SaPayload } from "../wire/isakmp/index.ts";
+import { type KinkInteropOptions, kinkErrorMeaning, RFC_INTEROP, replyPortFor } from "../wire/interop.ts";
+import { type IsakmpPayload, isErrorNotify, NotifyType, notifyTypeName, ProtocolId, type SaPayload } from "../wire/isakmp/index.ts";
 import type { InnerPayload, KinkIsakmpPayload } from "../wire/kink-message.ts";
 import { deriveKeymat, keymatOctets, splitKeymat } from "./keymat.ts";
-import { encodeCommand, encodeLoneKinkError, encodeLoneKrbError, encodeProtectedKrbError, encodeReply, flatPayloads, isakmp, notify, sessionOf } from "./messages.ts";
+import {
+  encodeCommand,
+  encodeLoneKinkError,
+  encodeLoneKrbError,
+  encodeProtectedKrbError,
+  encodeReply,
+  flatPayloads,
+  isakmp,
+  notify,
+  sessionOf,
+} from "./messages.ts";
 import { DhExchange } from "./pfs.ts";
 import { acceptChoice, buildSaChoice, buildSaOffer, chooseProposal, type NegotiatedSa, type SaPolicy } from "./proposal.ts";
 import { pairInfo, type SaPair, SaTable } from "./sa-table.ts";
 import { type TimerOwner, TimerQueue } from "./timer-queue.ts";
 import type {
+  Endpoint,
   EngineEvent,
   EngineOutput,
-  Endpoint,
   InboundDatagram,
   OutboundDatagram,
   PeerConfig,
@@ -193,7 +202,7 @@ export class KinkEngine {
   readonly #exchanges = new Map<number, Exchange>();
   readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
-  readonly #jobs = new Map<number, Continuation>();
+  readonly #jobs = new Map<number, Continuation & { readonly ops: readonly SinkOp[] }>();
   readonly #timers = new TimerQueue<TimerTarget>();
   #tgt: Credentials | undefined;
   #nextXid: number;
@@ -303,6 +312,8 @@ export class KinkEngine {
     const k = this.#jobs.get(jobId);
     if (k === undefined) return this.#drain();
     this.#jobs.delete(jobId);
+    // The sink has taken its copy of the keys: ours are zeroed now.
+    for (const op of k.ops) if (op.op === "addSa" || op.op === "updateSa") wipeSpec(op.sa);
     switch (k.kind) {
       case "exchange-spi":
         this.#exchangeSpis(k.ex, results, now);
@@ -381,7 +392,7 @@ export class KinkEngine {
 
   #sink(ops: SinkOp[], k: Continuation): void {
     const id = this.#nextJob++;
-    this.#jobs.set(id, k);
+    this.#jobs.set(id, { ...k, ops });
     this.#out.sink.push({ id, ops });
   }
 
@@ -493,7 +504,11 @@ export class KinkEngine {
     if (!isUs) {
       this.#log?.info({ from: d.from.address, asked: req.principal }, "GETTGT for a principal we are not");
       if (this.#cfg.unauthenticatedErrors !== false)
-        this.#send(encodeLoneKrbError({ xid: msg.xid, errorCode: KrbErrorCode.KRB_AP_ERR_NOT_US, now: Date.now(), server: this.principal }), to, d.local.address);
+        this.#send(
+          encodeLoneKrbError({ xid: msg.xid, errorCode: KrbErrorCode.KRB_AP_ERR_NOT_US, now: Date.now(), server: this.principal }),
+          to,
+          d.local.address,
+        );
       return;
     }
     const tgt = this.#tgt?.ticket.raw;
@@ -526,7 +541,8 @@ export class KinkEngine {
       if (!(e instanceof KinkError)) throw e;
       this.#log?.info({ from: d.from.address, principal, reason: e.reason }, `command refused: ${e.message}`);
       if (e.response.kind === "drop") return; // a bad Cksum is dropped silently [RFC 4430 §5.1]
-      const inner = e.response.kind === "notify" ? [isakmp([notify(e.response.notifyType)])] : [{ type: PayloadType.ERROR, code: e.response.code } as InnerPayload];
+      const inner =
+        e.response.kind === "notify" ? [isakmp([notify(e.response.notifyType)])] : [{ type: PayloadType.ERROR, code: e.response.code } as InnerPayload];
       this.#send(encodeReply(msg.xid, this.epoch, v.sessionKey, v, inner), this.#replyTo(d, config), d.local.address);
       return;
     }
@@ -628,7 +644,16 @@ export class KinkEngine {
       return;
     }
     const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record.principal, now));
-    const rc: ResponderCreate = { record, verified: v, config, interop, local: d.local.address, remote: d.from.address, epoch: this.#remote(record.principal).epoch, items };
+    const rc: ResponderCreate = {
+      record,
+      verified: v,
+      config,
+      interop,
+      local: d.local.address,
+      remote: d.from.address,
+      epoch: this.#remote(record.principal).epoch,
+      items,
+    };
     const ops: SinkOp[] = [];
     for (const it of items) if (it.ok) ops.push({ op: "getSpi", req: { dst: rc.local, src: rc.remote, proto: it.sa.protocol, reqid: config.reqid ?? 0 } });
     if (ops.length === 0) {
@@ -756,7 +781,20 @@ export class KinkEngine {
       dhSecret?.fill(0);
       ops.push({ op: "updateSa", sa: inbound });
       if (!needAck) ops.push({ op: "addSa", sa: outbound });
-      const pair = this.#newPair(config, it.policyIndex, record.principal, "responder", sa, rc.local, rc.remote, inbound.id, outbound.id, verified.sessionKey.keytype, rc.epoch, now);
+      const pair = this.#newPair(
+        config,
+        it.policyIndex,
+        record.principal,
+        "responder",
+        sa,
+        rc.local,
+        rc.remote,
+        inbound.id,
+        outbound.id,
+        verified.sessionKey.keytype,
+        rc.epoch,
+        now,
+      );
       if (needAck) pair.pendingOutbound = outbound;
       pair.state = needAck ? "half" : "up";
       record.pairs.push(pair);
@@ -870,7 +908,9 @@ export class KinkEngine {
   #onStatus(record: ReplyRecord, payloads: ReturnType<typeof flatPayloads>, v: VerifiedApReq, now: number): void {
     for (const p of payloads) {
       if (p.type !== PayloadType.ISAKMP) continue;
-      for (const n of p.payloads) if (n.type === "notify") this.#event({ type: "notify", principal: record.principal, notifyType: n.notifyType, ...(n.spi.length === 4 && { spi: u32(n.spi) }) });
+      for (const n of p.payloads)
+        if (n.type === "notify")
+          this.#event({ type: "notify", principal: record.principal, notifyType: n.notifyType, ...(n.spi.length === 4 && { spi: u32(n.spi) }) });
     }
     this.#finishReply(record, v, NO_PAYLOADS, false, now);
   }
@@ -912,7 +952,7 @@ export class KinkEngine {
   #needTicket(ex: Exchange, refresh = false): void {
     ex.pendingJobs++;
     const id = this.#nextJob++;
-    this.#jobs.set(id, { kind: "exchange-ticket", ex });
+    this.#jobs.set(id, { kind: "exchange-ticket", ex, ops: [] });
     this.#out.tickets.push({ id, server: ex.server, ...(ex.peerTgt && { peerTgt: ex.peerTgt }), ...(refresh && { refresh }) });
   }
 
@@ -930,7 +970,8 @@ export class KinkEngine {
       const spis: Partial<Record<IpsecProtocol, number>> = {};
       for (const p of policy.proposals) if (!(p.protocol in spis)) spis[p.protocol] = 0;
       ex.items.push({ policyIndex, policy, spis });
-      for (const proto of Object.keys(spis) as IpsecProtocol[]) ops.push({ op: "getSpi", req: { dst: ex.local, src: ex.to.address, proto, reqid: config.reqid ?? 0 } });
+      for (const proto of Object.keys(spis) as IpsecProtocol[])
+        ops.push({ op: "getSpi", req: { dst: ex.local, src: ex.to.address, proto, reqid: config.reqid ?? 0 } });
     });
     ex.pendingJobs++;
     this.#sink(ops, { kind: "exchange-spi", ex });
@@ -988,7 +1029,15 @@ export class KinkEngine {
       const choice = chooseProposal(it.offer, it.policy, (p) => it.spis[p] ?? 0);
       if (!choice.ok) continue;
       const sa = choice.sa;
-      const spec = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, { session: sessionOf(ex.creds!.sessionKey), ni: it.ni!, interop }, "initiator");
+      const spec = this.#saSpec(
+        ex.config,
+        sa,
+        ex.local,
+        ex.to.address,
+        sa.initiatorSpi,
+        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni!, interop },
+        "initiator",
+      );
       it.optimistic = { sa, spec };
       ops.push({ op: "updateSa", sa: spec });
     }
@@ -1007,7 +1056,12 @@ export class KinkEngine {
   /** Sends the command once the ticket, SPIs and optimistic SAs are all there. */
   #maybeSend(ex: Exchange, now: number): void {
     if (ex.pendingJobs > 0 || ex.creds === undefined || ex.phase === "done") return;
-    if (ex.kind === "create" && ex.phase === "prepare" && !ex.config.responderNonce && ex.items.some((it) => it.optimistic === undefined && it.dh === undefined && it.offer !== undefined)) {
+    if (
+      ex.kind === "create" &&
+      ex.phase === "prepare" &&
+      !ex.config.responderNonce &&
+      ex.items.some((it) => it.optimistic === undefined && it.dh === undefined && it.offer !== undefined)
+    ) {
       // The ticket arrived after the SPIs: key the optimistic SAs now.
       const ops: SinkOp[] = [];
       this.#installOptimistic(ex, ops);
@@ -1026,7 +1080,13 @@ export class KinkEngine {
   #transmit(ex: Exchange, now: number): void {
     const creds = ex.creds!;
     const offset = this.#remote(formatPrincipal(ex.server.name, ex.server.realm)).clockOffsetMs;
-    const ap = buildApReq({ ticket: creds.ticket, sessionKey: creds.sessionKey, client: creds.client, now: now + offset, useSessionKey: ex.peerTgt !== undefined });
+    const ap = buildApReq({
+      ticket: creds.ticket,
+      sessionKey: creds.sessionKey,
+      client: creds.client,
+      now: now + offset,
+      useSessionKey: ex.peerTgt !== undefined,
+    });
     ex.sent.push({ ctime: ap.ctime, cusec: ap.cusec });
     const type = ex.kind === "create" ? MessageType.CREATE : ex.kind === "delete" ? MessageType.DELETE : MessageType.STATUS;
     this.#send(encodeCommand(type, ex.xid, this.epoch, ap.bytes, ex.inner, sessionOf(creds.sessionKey)), ex.to, ex.local);
@@ -1037,7 +1097,13 @@ export class KinkEngine {
   #sendAck(ex: Exchange, now: number): void {
     const creds = ex.creds!;
     const offset = this.#remote(formatPrincipal(ex.server.name, ex.server.realm)).clockOffsetMs;
-    const ap = buildApReq({ ticket: creds.ticket, sessionKey: creds.sessionKey, client: creds.client, now: now + offset, useSessionKey: ex.peerTgt !== undefined });
+    const ap = buildApReq({
+      ticket: creds.ticket,
+      sessionKey: creds.sessionKey,
+      client: creds.client,
+      now: now + offset,
+      useSessionKey: ex.peerTgt !== undefined,
+    });
     this.#send(encodeCommand(MessageType.ACK, ex.xid, this.epoch, ap.bytes, NO_PAYLOADS, sessionOf(creds.sessionKey)), ex.to, ex.local);
   }
 
@@ -1068,7 +1134,7 @@ export class KinkEngine {
   /** Ends an exchange: keeps it briefly (aging) so a repeated REPLY is recognised. */
   #finish(ex: Exchange, now: number): void {
     ex.phase = "aging";
-    this.#timers.arm(ex as TimerTarget, now + this.#retransmit.initialMs * (2 ** this.#retransmit.maxTransmissions));
+    this.#timers.arm(ex as TimerTarget, now + this.#retransmit.initialMs * 2 ** this.#retransmit.maxTransmissions);
   }
 
   #fail(ex: Exchange, reason: string, now: number): void {
@@ -1274,16 +1340,26 @@ export class KinkEngine {
       // changed its keys; otherwise it is rewritten (delete + add, kink.md §7.4).
       const keep = it.optimistic !== undefined && choice.optimistic && nr === undefined && ke === undefined && it.optimistic.sa.protocol === sa.protocol;
       if (!keep) ops.push({ op: "updateSa", sa: inbound });
-      wipeSpec(it.optimistic?.spec);
       ops.push({ op: "addSa", sa: outbound });
       // SPIs offered for a protocol the peer did not choose go back.
       for (const proto of Object.keys(it.spis) as IpsecProtocol[]) {
         if (proto !== sa.protocol && it.spis[proto]) ops.push({ op: "deleteSa", id: { dst: ex.local, spi: it.spis[proto]!, proto } });
       }
-      it.pair = this.#newPair(ex.config, it.policyIndex, principal, "initiator", sa, ex.local, ex.to.address, inbound.id, outbound.id, session.etype, epoch, now);
+      it.pair = this.#newPair(
+        ex.config,
+        it.policyIndex,
+        principal,
+        "initiator",
+        sa,
+        ex.local,
+        ex.to.address,
+        inbound.id,
+        outbound.id,
+        session.etype,
+        epoch,
+        now,
+      );
       anyOk = true;
-      wipeSpec(inbound);
-      wipeSpec(outbound);
     }
     for (const it of ex.items) {
       it.dh?.destroy();
@@ -1313,7 +1389,11 @@ export class KinkEngine {
         this.#pairGone(p, "SA install failed", now, true);
         continue;
       }
-      this.#pairUp(p, now, ex.rekeyOf.find((o) => o.policyIndex === p.policyIndex));
+      this.#pairUp(
+        p,
+        now,
+        ex.rekeyOf.find((o) => o.policyIndex === p.policyIndex),
+      );
     }
     this.#finish(ex, now);
     if (failed) return;
@@ -1337,8 +1417,8 @@ export class KinkEngine {
       ex.deleting.push(p);
       this.#beginDeletePair(p, ops, now, false);
       const id = ProtocolId[p.inbound.proto === "esp" ? "ESP" : "AH"];
-      let list = byProto.get(id);
-      if (list === undefined) byProto.set(id, (list = []));
+      const list = byProto.get(id) ?? [];
+      byProto.set(id, list);
       list.push(spiBytesOf(p.inbound.spi));
     }
     ex.inner = [isakmp([...byProto].map(([protocolId, spis]) => ({ type: "delete" as const, doi: 1, protocolId, spiSize: 4, spis })))];
@@ -1408,7 +1488,15 @@ export class KinkEngine {
     role: "initiator" | "responder",
   ): SaSpec {
     const keymat = deriveKeymat(
-      { session: k.session, protocolId: sa.protocolId, spi, ni: k.ni, ...(k.nr && { nr: k.nr }), ...(k.dhSecret && { dhSecret: k.dhSecret }), aesSha1Prf: k.interop.aesSha1Prf },
+      {
+        session: k.session,
+        protocolId: sa.protocolId,
+        spi,
+        ni: k.ni,
+        ...(k.nr && { nr: k.nr }),
+        ...(k.dhSecret && { dhSecret: k.dhSecret }),
+        aesSha1Prf: k.interop.aesSha1Prf,
+      },
       keymatOctets(sa.enc, sa.auth),
     );
     const keys = splitKeymat(keymat, sa.enc, sa.auth);

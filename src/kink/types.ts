@@ -3,10 +3,10 @@
 // a socket, reads a clock, calls the kernel or the KDC: the driver (driver.ts) or a test does,
 // and feeds the results back in (strongSwan's build()/process() shape, style.md §1).
 
+import type { IpsecProtocol, SaId, SinkOp, SinkResult } from "../ipsec/sink.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
 import type { Ticket } from "../krb/messages/types.ts";
 import type { Principal } from "../krb/principal.ts";
-import type { IpsecProtocol, SaId, SinkOp, SinkResult } from "../ipsec/sink.ts";
 import type { KinkInteropOptions } from "../wire/interop.ts";
 import type { NegotiatedSa, SaPolicy } from "./proposal.ts";
 
