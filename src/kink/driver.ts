@@ -4,10 +4,10 @@
 // timers and a clock (style.md §1: I/O at the edges).
 
 import { EventEmitter } from "node:events";
-import type { Logger } from "pino";
 import type { SaSink, SinkEvent, SinkResult } from "../ipsec/sink.ts";
 import { SinkError } from "../ipsec/sink.ts";
 import type { Credentials, TicketCache } from "../krb/kdc-client.ts";
+import type { IsakmpPayload } from "../wire/isakmp/index.ts";
 import type { KinkEngine } from "./engine.ts";
 import type { EngineEvent, EngineOutput, InboundDatagram, OutboundDatagram, TicketJob } from "./types.ts";
 
@@ -18,7 +18,6 @@ export interface KinkDriverOptions {
   readonly tickets: (job: TicketJob) => Promise<Credentials>;
   readonly send: (datagrams: readonly OutboundDatagram[]) => void;
   readonly now?: () => number;
-  readonly logger?: Logger;
 }
 
 /** A TicketJob source backed by our ticket cache: drops a ticket the peer said expired [RFC 4430 §9]. */
@@ -59,8 +58,8 @@ export class KinkDriver extends EventEmitter<{ event: [EngineEvent] }> {
     this.#apply(this.#o.engine.delete(peer, this.#now()));
   }
 
-  status(peer: string): void {
-    this.#apply(this.#o.engine.status(peer, this.#now()));
+  status(peer: string, notifies?: readonly IsakmpPayload[]): void {
+    this.#apply(this.#o.engine.status(peer, this.#now(), notifies));
   }
 
   /** Resolves once no sink batch or ticket fetch is in flight. */

@@ -74,6 +74,9 @@ export interface SideOptions {
   readonly clockOffsetMs?: number;
   /** Whether this side may accept user-to-user tickets (fetches its TGT at start). */
   readonly userToUser?: boolean;
+  /** No keytab for accepting tickets: user-to-user only [RFC 4430 §3.1]. */
+  readonly noKeytab?: boolean;
+  readonly epoch?: number;
 }
 
 export async function keytabFor(kdc: MitKdc, principal: string, enctypes?: string[]): Promise<KeytabEntry[]> {
@@ -86,8 +89,8 @@ export async function keytabFor(kdc: MitKdc, principal: string, enctypes?: strin
 /** Binds both sockets, then builds both engines so each knows the other's port. */
 export async function startPair(kdc: MitKdc, family: 4 | 6, a: SideOptions, b: SideOptions): Promise<[Side, Side]> {
   const address = family === 4 ? "127.0.0.1" : "::1";
-  const sa = await bind(family, address);
-  const sb = await bind(family, address);
+  const sa = await bind(family, address, 0);
+  const sb = await bind(family, address, 0);
   const realm = kdc.realm;
   const full = (p: string) => `${p}@${realm}`;
   const A = await side(kdc, sa, address, a, { address, port: sb.address().port, principal: full(b.principal) });
@@ -95,12 +98,20 @@ export async function startPair(kdc: MitKdc, family: 4 | 6, a: SideOptions, b: S
   return [A, B];
 }
 
-function bind(family: 4 | 6, address: string): Promise<Socket> {
+function bind(family: 4 | 6, address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = createSocket({ type: family === 4 ? "udp4" : "udp6", ipv6Only: family === 6 });
     s.once("error", reject);
-    s.bind(0, address, () => resolve(s));
+    s.bind(port, address, () => resolve(s));
   });
+}
+
+/** A side started again on the same address and port (a daemon restart: new engine, new epoch, empty sink). */
+export async function restartSide(kdc: MitKdc, old: Side, o: SideOptions, other: Side): Promise<Side> {
+  await old.close();
+  const family = old.address.includes(":") ? 6 : 4;
+  const socket = await bind(family, old.address, old.port);
+  return side(kdc, socket, old.address, o, { address: other.address, port: other.port, principal: other.principal });
 }
 
 async function side(kdc: MitKdc, socket: Socket, address: string, o: SideOptions, other: { address: string; port: number; principal: string }): Promise<Side> {
@@ -108,14 +119,18 @@ async function side(kdc: MitKdc, socket: Socket, address: string, o: SideOptions
   const me: Principal = parsePrincipal(o.principal, { defaultRealm: realm });
   const offset = o.clockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
-  const kdcClient = new KdcClient({ realm, kdcs: [{ host: "127.0.0.1", port: kdc.port }], enctypes: [18, 17, 20, 19, 16, 23, 26, 25], now });
+  // The skewed clock is the engine's only: the KDC exchanges keep the real one.
+  const kdcClient = new KdcClient({ realm, kdcs: [{ host: "127.0.0.1", port: kdc.port }], enctypes: [18, 17, 20, 19, 16, 23, 26, 25] });
   const keys = o.keytab.filter((e) => e.principal.nameString.join("/") === o.principal).map((e) => e.key);
-  const cache = new TicketCache(kdcClient, me.name, { kind: "keys", keys }, { now });
-  const sink = new MemorySink({ now });
+  const cache = new TicketCache(kdcClient, me.name, { kind: "keys", keys });
+  const sink = new MemorySink();
   const engine = new KinkEngine({
     principal: `${o.principal}@${realm}`,
-    serviceKey: (server, kvno, etype) => findKey(o.keytab, { principal: server.name, realm: server.realm, ...(kvno !== undefined && { kvno }), etype }).key,
-    epoch: Math.floor(now() / 1000),
+    ...(!o.noKeytab && {
+      serviceKey: (server: Principal, kvno: number | undefined, etype: number) =>
+        findKey(o.keytab, { principal: server.name, realm: server.realm, ...(kvno !== undefined && { kvno }), etype }).key,
+    }),
+    epoch: o.epoch ?? Math.floor(now() / 1000),
     peers: o.peers(other),
     replayCache: new ReplayCache(),
     interop: RFC_INTEROP,
