@@ -8,7 +8,7 @@ import { CryptoError, IntegrityError } from "./errors.ts";
 import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
 import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
 import { defaultRandomPool, type RandomPool } from "./random-pool.ts";
-import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_KINK_OPEN, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
 
 const D_OP = 0;
 const D_SLOT = 1;
@@ -86,6 +86,32 @@ export class CryptoBatch {
     const e = requireEnctype(etype);
     requireKey(e, key);
     return this.#add(OP_PRF, this.#slots.prfSlot(etype, key), input, 64, 0, variant === "racoon2" ? 1 : 0);
+  }
+
+  /**
+   * Opens a KINK datagram (assembly/kink/walk.ts kinkOpen): header and payload walk, Cksum
+   * verified with key usage 40 and KINK_ENCRYPT decrypted with usage 39 of the session key.
+   * `tableBytes` is the walk's offsets table; the plaintext goes right after it. Read the
+   * outcome with kinkOpenResult.
+   */
+  kinkOpen(datagram: Uint8Array, etype: number, key: Uint8Array, usages: { cksum: number; encrypt: number }, options: number, tableBytes: number): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    const cksumSlot = this.#slots.slot(etype, key, usages.cksum);
+    // Pinned at once so that deriving the second slot cannot evict the first.
+    this.#slots.pin(cksumSlot);
+    this.#pinned.push(cksumSlot);
+    const encSlot = this.#slots.slot(etype, key, usages.encrypt);
+    this.#slots.pin(encSlot);
+    this.#pinned.push(encSlot);
+    return this.#add(OP_KINK_OPEN, cksumSlot, datagram, tableBytes + datagram.length, encSlot, options);
+  }
+
+  /** Walk status (0 = opened) and the address of the offsets table of a kinkOpen operation. */
+  kinkOpenResult(i: number): { status: number; table: number } {
+    const w = this.#desc(i);
+    const d = this.#core.i32();
+    return { status: -(d[w + D_RESULT] as number), table: d[w + D_OUT] as number };
   }
 
   /** Runs every queued operation in one WASM call. Returns how many failed. */

@@ -9,8 +9,9 @@
 
 import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
+import { CryptoBatch } from "../crypto/batch.ts";
 import { IP_PROTO, type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult } from "../ipsec/sink.ts";
-import { ApReqError, buildApReq, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApRep, verifyApReqBatch } from "../krb/ap.ts";
+import { ApReqError, buildApReq, matchApRep, queueApRepDecrypt, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApReqBatch } from "../krb/ap.ts";
 import { KrbError, KrbErrorCode } from "../krb/errors.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
 import { decodeTicket } from "../krb/messages/index.ts";
@@ -18,7 +19,7 @@ import type { EncryptionKey, Ticket } from "../krb/messages/types.ts";
 import { formatPrincipal, type Principal, parsePrincipal } from "../krb/principal.ts";
 import type { ReplayCache } from "../krb/replay-cache.ts";
 import { KINK_PORT, KinkErrorCode, MessageType, PayloadType } from "../wire/constants.ts";
-import { type DecodedKink, decodeKinkMessage, openKinkMessage, type SessionKey } from "../wire/decode.ts";
+import { type DecodedKink, decodeKinkMessage, openedFromBatch, openKinkMessage, queueKinkOpen, type SessionKey } from "../wire/decode.ts";
 import { KinkError } from "../wire/errors.ts";
 import { type KinkInteropOptions, kinkErrorMeaning, RFC_INTEROP, replyPortFor } from "../wire/interop.ts";
 import { type IsakmpPayload, isErrorNotify, NotifyType, notifyTypeName, ProtocolId, type SaPayload } from "../wire/isakmp/index.ts";
@@ -268,6 +269,7 @@ export class KinkEngine {
   /** Handles a batch of received datagrams. */
   receive(batch: readonly InboundDatagram[], now: number): EngineOutput {
     const commands: { d: InboundDatagram; msg: DecodedKink; apReq: Uint8Array }[] = [];
+    const replies: { d: InboundDatagram; msg: DecodedKink }[] = [];
     for (const d of batch) {
       let msg: DecodedKink;
       try {
@@ -277,7 +279,7 @@ export class KinkEngine {
         continue;
       }
       if (msg.type === MessageType.REPLY) {
-        this.#onReply(d, msg, now);
+        replies.push({ d, msg });
       } else if (msg.type === MessageType.GETTGT) {
         this.#onGetTgt(d, msg);
       } else {
@@ -286,25 +288,85 @@ export class KinkEngine {
         commands.push({ d, msg, apReq: ap.apReq });
       }
     }
-    if (commands.length > 0) {
-      const tgt = this.#tgt;
-      const verified = verifyApReqBatch(
-        commands.map((c) => c.apReq),
-        {
-          serviceKey: this.#cfg.serviceKey ?? noServiceKey,
-          acceptedServers: [this.principal],
-          ...(tgt !== undefined && { tgtSessionKey: tgt.sessionKey }),
-          now,
-          clockSkewMs: this.#cfg.clockSkewMs ?? 300_000,
-          replayCache: this.#cfg.replayCache,
-        },
-      );
-      for (let i = 0; i < commands.length; i++) {
-        const c = commands[i]!;
-        this.#onCommand(c.d, c.msg, verified[i]!, now);
-      }
-    }
+    // The crypto of a batch of commands runs in two WASM calls: ticket decryptions, then
+    // authenticator decryptions together with every Cksum check and KINK_ENCRYPT decryption.
+    for (let from = 0; from < commands.length; from += COMMANDS_PER_CRYPTO_BATCH) this.#commands(commands.slice(from, from + COMMANDS_PER_CRYPTO_BATCH), now);
+    for (let from = 0; from < replies.length; from += COMMANDS_PER_CRYPTO_BATCH) this.#repliesBatch(replies.slice(from, from + COMMANDS_PER_CRYPTO_BATCH), now);
     return this.#drain();
+  }
+
+  #commands(commands: readonly { d: InboundDatagram; msg: DecodedKink; apReq: Uint8Array }[], now: number): void {
+    const tgt = this.#tgt;
+    const opens = new Int32Array(commands.length).fill(-1);
+    let batch: CryptoBatch | undefined;
+    const verified = verifyApReqBatch(
+      commands.map((c) => c.apReq),
+      {
+        serviceKey: this.#cfg.serviceKey ?? noServiceKey,
+        acceptedServers: [this.principal],
+        ...(tgt !== undefined && { tgtSessionKey: tgt.sessionKey }),
+        now,
+        clockSkewMs: this.#cfg.clockSkewMs ?? 300_000,
+        replayCache: this.#cfg.replayCache,
+      },
+      (b, i, key) => {
+        batch = b;
+        opens[i] = queueKinkOpen(b, commands[i]!.d.data, sessionOf(key), this.#interop);
+      },
+    );
+    // Read every opened message out of the batch before anything else touches WASM memory.
+    const opened: (DecodedKink | KinkError | undefined)[] = commands.map((c, i) => {
+      const op = opens[i]!;
+      if (batch === undefined || op < 0 || verified[i] instanceof KrbError) return undefined;
+      try {
+        return openedFromBatch(batch, op, c.d.data);
+      } catch (e) {
+        if (e instanceof KinkError) return e;
+        throw e;
+      }
+    });
+    for (let i = 0; i < commands.length; i++) {
+      const c = commands[i]!;
+      this.#onCommand(c.d, c.msg, verified[i]!, opened[i], now);
+    }
+  }
+
+  /**
+   * REPLYs to our exchanges: each one's AP-REP decryption, Cksum check and KINK_ENCRYPT
+   * decryption (the session key is the exchange's) share one WASM batch.
+   */
+  #repliesBatch(replies: readonly { d: InboundDatagram; msg: DecodedKink }[], now: number): void {
+    const batch = new CryptoBatch();
+    // Per REPLY: its queued operations, undefined when it has no AP-REP of ours, null to drop it.
+    const queued: ({ ex: Exchange; open: number; apRep: number } | undefined | null)[] = replies.map(({ d, msg }) => {
+      const ex = this.#exchanges.get(msg.xid);
+      const ap = msg.payloads[0];
+      if (ex === undefined || ex.creds === undefined || ex.to.address !== d.from.address || ap?.type !== PayloadType.AP_REP || ex.kind === "gettgt")
+        return undefined;
+      try {
+        const apRep = queueApRepDecrypt(batch, ap.apRep, ex.creds.sessionKey);
+        return { ex, apRep, open: queueKinkOpen(batch, d.data, sessionOf(ex.creds.sessionKey), this.#interopFor(ex.config)) };
+      } catch (e) {
+        this.#log?.info({ peer: ex.config.name, xid: ex.xid }, `REPLY dropped: ${(e as Error).message}`);
+        return null;
+      }
+    });
+    batch.run();
+    const results = queued.map((q, i) => {
+      if (q == null) return q;
+      try {
+        matchApRep(batch.outputView(q.apRep), q.ex.sent);
+        return openedFromBatch(batch, q.open, replies[i]!.d.data);
+      } catch (e) {
+        this.#log?.info({ peer: q.ex.config.name, xid: q.ex.xid }, `REPLY dropped: ${(e as Error).message}`);
+        return null;
+      }
+    });
+    for (let i = 0; i < replies.length; i++) {
+      const r = results[i];
+      if (r === null) continue;
+      this.#onReply(replies[i]!.d, replies[i]!.msg, r, now);
+    }
   }
 
   /** Resumes the work waiting for a sink batch. */
@@ -526,7 +588,7 @@ export class KinkEngine {
   // ---------------------------------------------------------------------------------------
   // Receive: commands (CREATE, DELETE, STATUS, ACK)
 
-  #onCommand(d: InboundDatagram, msg: DecodedKink, v: VerifiedApReq | KrbError, now: number): void {
+  #onCommand(d: InboundDatagram, msg: DecodedKink, v: VerifiedApReq | KrbError, result: DecodedKink | KinkError | undefined, now: number): void {
     if (v instanceof KrbError) {
       this.#apReqFailed(d, msg, v, now);
       return;
@@ -536,7 +598,8 @@ export class KinkEngine {
     const interop = this.#interopFor(config);
     let opened: DecodedKink;
     try {
-      opened = openKinkMessage(d.data, sessionOf(v.sessionKey), interop);
+      // Opened in the AP-REQ batch with the engine's codec options; a peer with stricter ones gets them here.
+      opened = result === undefined || interop !== this.#interop ? openKinkMessage(d.data, sessionOf(v.sessionKey), interop) : throwIfError(result);
     } catch (e) {
       if (!(e instanceof KinkError)) throw e;
       this.#log?.info({ from: d.from.address, principal, reason: e.reason }, `command refused: ${e.message}`);
@@ -1165,7 +1228,8 @@ export class KinkEngine {
 
   // -- REPLY handling
 
-  #onReply(d: InboundDatagram, msg: DecodedKink, now: number): void {
+  /** A REPLY; `opened` is the message opened and its AP-REP verified, when it carried one. */
+  #onReply(d: InboundDatagram, msg: DecodedKink, opened: DecodedKink | undefined, now: number): void {
     const ex = this.#exchanges.get(msg.xid);
     if (ex === undefined || ex.to.address !== d.from.address) {
       this.#log?.debug({ from: d.from.address, xid: msg.xid }, "REPLY for no exchange of ours");
@@ -1175,25 +1239,14 @@ export class KinkEngine {
       this.#onGetTgtReply(ex, msg, now);
       return;
     }
-    if (ex.creds === undefined || msg.cksum === undefined) {
+    if (opened === undefined) {
       // Unauthenticated errors never tear down state or move the clock [RFC 4430 §3.5, §3.7.1]:
       // log and keep retransmitting.
       this.#logUnauthenticated(ex, msg);
       return;
     }
-    let opened: DecodedKink;
-    let principal: string;
-    try {
-      opened = openKinkMessage(d.data, sessionOf(ex.creds.sessionKey), this.#interopFor(ex.config));
-      const ap = opened.payloads[0];
-      if (ap?.type !== PayloadType.AP_REP) return;
-      verifyApRep(ap.apRep, ex.creds.sessionKey, ex.sent);
-      principal = formatPrincipal(ex.server.name, ex.server.realm);
-      this.#observeEpoch(principal, ap.epoch, now);
-    } catch (e) {
-      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, `REPLY dropped: ${(e as Error).message}`);
-      return;
-    }
+    const principal = formatPrincipal(ex.server.name, ex.server.realm);
+    this.#observeEpoch(principal, (opened.payloads[0] as { epoch: number }).epoch, now);
     if (ex.phase === "aging") {
       // A retransmitted REPLY: our ACK was lost; acknowledge again [RFC 4430 §8.6].
       if (ex.ackReq) this.#sendAck(ex, now);
@@ -1675,6 +1728,14 @@ export class KinkEngine {
     this.#random(b);
     return u32(b) / 0x1_0000_0000;
   }
+}
+
+/** Commands whose crypto shares one WASM batch; bounded by the batch I/O area (tickets with PACs run to a few KB). */
+const COMMANDS_PER_CRYPTO_BATCH = 64;
+
+function throwIfError(r: DecodedKink | KinkError): DecodedKink {
+  if (r instanceof KinkError) throw r;
+  return r;
 }
 
 function noServiceKey(): EncryptionKey {

@@ -260,9 +260,15 @@ export function verifyApReq(input: Uint8Array | ApReq, opts: VerifyApReqOptions)
  * Verifies many AP-REQs with two WASM calls in all (every ticket decryption in one batch, every
  * authenticator decryption in a second): the shape of a receive path that handles datagrams in
  * batches. Each result is the verified AP-REQ or the KrbError for that input; the checks are
- * those of verifyApReq. Replay-cache checks run in input order.
+ * those of verifyApReq. Replay-cache checks run in input order. `withSessionKey` may queue more
+ * operations keyed by each ticket's session key into the second batch; their results are
+ * readable from that batch until the next CryptoBatch is made.
  */
-export function verifyApReqBatch(inputs: readonly Uint8Array[], opts: VerifyApReqOptions): (VerifiedApReq | KrbError)[] {
+export function verifyApReqBatch(
+  inputs: readonly Uint8Array[],
+  opts: VerifyApReqOptions,
+  withSessionKey?: (batch: CryptoBatch, index: number, sessionKey: EncryptionKey) => void,
+): (VerifiedApReq | KrbError)[] {
   const out: (VerifiedApReq | KrbError)[] = new Array(inputs.length);
   const stage: { i: number; req: ApReq; server: Principal; kvno?: number; op: number }[] = [];
   const tickets = new CryptoBatch();
@@ -288,12 +294,14 @@ export function verifyApReqBatch(inputs: readonly Uint8Array[], opts: VerifyApRe
       out[s.i] = asKrbError(e);
     }
   }
+  // The second batch also carries whatever else the caller does with each session key (the
+  // engine opens the KINK message there: one WASM call covers both).
   const auths = new CryptoBatch();
-  const second = decoded.map(({ s, tkt }) => ({
-    s,
-    tkt,
-    op: auths.decrypt(s.req.authenticator.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, s.req.authenticator.cipher),
-  }));
+  const second = decoded.map(({ s, tkt }) => {
+    const op = auths.decrypt(s.req.authenticator.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, s.req.authenticator.cipher);
+    withSessionKey?.(auths, s.i, tkt.key);
+    return { s, tkt, op };
+  });
   auths.run();
   for (const { s, tkt, op } of second) {
     try {
@@ -331,8 +339,19 @@ export function buildApRep(sessionKey: EncryptionKey, ctime: number, cusec: numb
  * command may be answered for an earlier authenticator). Returns the matching one's index.
  */
 export function verifyApRep(bytes: Uint8Array, sessionKey: EncryptionKey, sent: readonly { ctime: number; cusec: number }[]): number {
-  const rep = decodeApRep(bytes);
-  const plain = decryptOr(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "AP-REP", rep.encPart.etype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, rep.encPart.cipher);
+  const { encPart } = decodeApRep(bytes);
+  const plain = decryptOr(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, "AP-REP", encPart.etype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, encPart.cipher);
+  return matchApRep(plain, sent);
+}
+
+/** Queues an AP-REP's decryption into a crypto batch; matchApRep checks the output. */
+export function queueApRepDecrypt(batch: CryptoBatch, bytes: Uint8Array, sessionKey: EncryptionKey): number {
+  const { encPart } = decodeApRep(bytes);
+  return batch.decrypt(encPart.etype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, encPart.cipher);
+}
+
+/** The index of the sent authenticator a decrypted EncAPRepPart echoes, or KRB_AP_ERR_MUT_FAIL. */
+export function matchApRep(plain: Uint8Array, sent: readonly { ctime: number; cusec: number }[]): number {
   const part = decodeEncApRepPart(withoutBlockPadding(plain));
   const i = sent.findIndex((a) => a.ctime === part.ctime && a.cusec === part.cusec);
   if (i < 0) throw new KrbError(KrbErrorCode.KRB_AP_ERR_MUT_FAIL, "AP-REP does not echo any authenticator this transaction sent");

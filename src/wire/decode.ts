@@ -4,6 +4,7 @@
 // returns becomes a KinkError or a message whose payload fields are views of the caller's
 // datagram (no copies); only the decrypted plaintext is copied out.
 
+import type { CryptoBatch } from "../crypto/batch.ts";
 import { requireEnctype, requireKey } from "../crypto/kerberos.ts";
 import { defaultSlotCache } from "../crypto/key-slots.ts";
 import { copyOut, getCore } from "../crypto/wasm.ts";
@@ -86,6 +87,7 @@ const WALK_FAILURES: readonly (readonly [WireErrorReason, string, WireResponse, 
 ];
 
 let tableBytes = 0;
+const KINK_USAGES = { cksum: KINK_KEY_USAGE_CKSUM, encrypt: KINK_KEY_USAGE_ENCRYPT };
 
 /** What the responder does about a failure, given the message type [RFC 4430 §3.5, §9]. */
 function responseFor(status: number, type: number, base: WireResponse): WireResponse {
@@ -158,8 +160,18 @@ function walk(datagram: Uint8Array, session: SessionKey | undefined, opts: KinkD
   }
   const mem = c.bytes();
   mem.set(len === datagram.length ? datagram : datagram.subarray(0, len), src);
-  const options = (opts?.strictReserved ? OPT_STRICT_RESERVED : 0) | ((opts?.maxLength ?? KINK_MAX_LENGTH) << 8);
-  const status = c.exports.kinkOpen(src, len, cksumSlot, encSlot, table, options);
+  const status = c.exports.kinkOpen(src, len, cksumSlot, encSlot, table, walkOptions(opts));
+  return fromTable(datagram, status, table);
+}
+
+function walkOptions(opts: KinkDecodeOptions | undefined): number {
+  return (opts?.strictReserved ? OPT_STRICT_RESERVED : 0) | ((opts?.maxLength ?? KINK_MAX_LENGTH) << 8);
+}
+
+/** The message (or the KinkError) a walk left in its offsets table at `table`. */
+function fromTable(datagram: Uint8Array, status: number, table: number): DecodedKink {
+  const c = getCore();
+  const mem = c.bytes();
   const t = c.i32();
   const b = table >> 2;
   const type = t[b + T_TYPE]!;
@@ -216,4 +228,20 @@ export function decodeKinkMessage(datagram: Uint8Array, opts?: KinkDecodeOptions
  */
 export function openKinkMessage(datagram: Uint8Array, session: SessionKey, opts?: KinkDecodeOptions): DecodedKink {
   return walk(datagram, session, opts);
+}
+
+/**
+ * Queues the open of a datagram into a crypto batch, so a receive batch verifies every Cksum
+ * and decrypts every KINK_ENCRYPT in the same WASM call as its other Kerberos work. After the
+ * batch ran, `openedFromBatch` gives what openKinkMessage would have.
+ */
+export function queueKinkOpen(batch: CryptoBatch, datagram: Uint8Array, session: SessionKey, opts?: KinkDecodeOptions): number {
+  if (tableBytes === 0) tableBytes = getCore().exports.kinkTableBytes();
+  const len = Math.min(datagram.length, KINK_MAX_LENGTH + 1);
+  return batch.kinkOpen(len === datagram.length ? datagram : datagram.subarray(0, len), session.etype, session.key, KINK_USAGES, walkOptions(opts), tableBytes);
+}
+
+export function openedFromBatch(batch: CryptoBatch, op: number, datagram: Uint8Array): DecodedKink {
+  const { status, table } = batch.kinkOpenResult(op);
+  return fromTable(datagram, status, table);
 }
