@@ -57,8 +57,6 @@ export interface PeerConfig {
   readonly replayWindow?: number;
   /** Re-CREATE when the peer restarted (epoch change) or an SA nears expiry (initiator only). Default true. */
   readonly keepUp?: boolean;
-  /** Send STATUS after this much time without hearing from a peer we have SAs with (ms; 0 = never). */
-  readonly dpdIntervalMs?: number;
 }
 
 export interface RetransmitPolicy {

@@ -297,11 +297,17 @@ export function verifyApReqBatch(
   // The second batch also carries whatever else the caller does with each session key (the
   // engine opens the KINK message there: one WASM call covers both).
   const auths = new CryptoBatch();
-  const second = decoded.map(({ s, tkt }) => {
-    const op = auths.decrypt(s.req.authenticator.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, s.req.authenticator.cipher);
-    withSessionKey?.(auths, s.i, tkt.key);
-    return { s, tkt, op };
-  });
+  const second: { s: (typeof stage)[number]; tkt: EncTicketPart; op: number }[] = [];
+  for (const { s, tkt } of decoded) {
+    try {
+      // An authenticator etype or key the crypto refuses is this AP-REQ's failure alone.
+      const op = auths.decrypt(s.req.authenticator.etype, tkt.key.keyvalue, KeyUsage.AP_REQ_AUTH, s.req.authenticator.cipher);
+      withSessionKey?.(auths, s.i, tkt.key);
+      second.push({ s, tkt, op });
+    } catch (e) {
+      out[s.i] = new KrbError(KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY, `authenticator: ${(e as Error).message}`);
+    }
+  }
   auths.run();
   for (const { s, tkt, op } of second) {
     try {

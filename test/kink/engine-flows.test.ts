@@ -9,7 +9,7 @@ import { notify } from "../../src/kink/messages.ts";
 import { MessageType, PayloadType } from "../../src/wire/constants.ts";
 import { decodeKinkMessage } from "../../src/wire/decode.ts";
 import { NotifyType } from "../../src/wire/isakmp/index.ts";
-import { toHex } from "../helpers/bytes.ts";
+import { Prng, toHex } from "../helpers/bytes.ts";
 import { ESP_POLICY, initiatorEntry, keytabFor, responderEntry, restartSide, type Side, type SideOptions, sleep, startPair } from "../helpers/kink-peers.ts";
 import { mitKdcFixture } from "../helpers/mit-kdc.ts";
 
@@ -362,6 +362,50 @@ test("rekey without a gap: the new pair is up before the old one goes, and some 
     assert.ok(rekeyed.length >= 1, "at least one rekey happened");
     assert.ok(!a.engine.pairs().some((p) => p.inbound.spi === first), "the first pair is gone");
     assert.ok(checks > 100);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("hostile datagrams: 3000 mutated CREATEs, REPLYs and junk neither crash an engine nor change its SAs", async () => {
+  const [a, b] = await pair();
+  try {
+    await created(a, b);
+    const prng = new Prng(4430);
+    const mutate = (src: Uint8Array): Uint8Array => {
+      const kind = prng.u32() % 4;
+      if (kind === 0) return src.subarray(0, prng.u32() % src.length); // truncation
+      if (kind === 1) return Uint8Array.from({ length: prng.u32() % 700 }, () => prng.u32() & 0xff); // junk
+      const m = Uint8Array.from(src);
+      if (kind === 2)
+        m[prng.u32() % m.length]! ^= 1 << (prng.u32() % 8); // one bit
+      else m[2 + (prng.u32() % 2)] = prng.u32() & 0xff; // header Length
+      return m;
+    };
+    const create = a.wire[0]!;
+    const reply = b.wire[0]!;
+    for (let round = 0; round < 1500 / 50; round++) {
+      const toB = Array.from({ length: 50 }, () => ({
+        data: mutate(create),
+        from: { address: a.address, port: a.port },
+        local: { address: b.address, port: b.port },
+      }));
+      const toA = Array.from({ length: 50 }, () => ({
+        data: mutate(reply),
+        from: { address: b.address, port: b.port },
+        local: { address: a.address, port: a.port },
+      }));
+      b.driver.receive(toB);
+      a.driver.receive(toA);
+    }
+    await a.driver.settled();
+    await b.driver.settled();
+    assert.is(a.engine.pairs().length, 1);
+    assert.is(b.engine.pairs().length, 1);
+    assert.is(a.sink.sas.size, 2);
+    assert.is(b.sink.sas.size, 2);
+    // Nothing was authenticated, so nothing was answered under a key; only lone errors may have gone out.
+    for (const d of b.wire.slice(1)) assert.is(decodeKinkMessage(d).cksum, undefined);
   } finally {
     await closeAll(a, b);
   }
