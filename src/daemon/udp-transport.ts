@@ -13,13 +13,11 @@ import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
 import { getSystemErrorMap } from "node:util";
 import { type Logger, pino } from "pino";
+import type { Endpoint, InboundDatagram, OutboundDatagram } from "../kink/types.ts";
 import { KINK_PORT } from "../wire/constants.ts";
 
-/** A textual IPv4 or IPv6 address and a UDP port. */
-export interface Endpoint {
-  readonly address: string;
-  readonly port: number;
-}
+// The datagram types are the engine's (src/kink/types.ts): the transport hands them over as they are.
+export type { Endpoint, InboundDatagram, OutboundDatagram };
 
 /** A bound socket's address and actual port, with the buffer sizes the kernel granted. */
 export interface BoundEndpoint extends Endpoint {
@@ -27,21 +25,6 @@ export interface BoundEndpoint extends Endpoint {
   readonly receiveBufferBytes: number;
   /** SO_SNDBUF as the kernel reports it. */
   readonly sendBufferBytes: number;
-}
-
-export interface InboundDatagram {
-  /** The received Buffer itself, not a copy. May be empty (the engine drops those). */
-  readonly data: Uint8Array;
-  readonly from: Endpoint;
-  /** The socket's bound address and port it arrived on (one of `UdpTransport.endpoints`). */
-  readonly local: Endpoint;
-}
-
-export interface OutboundDatagram {
-  readonly data: Uint8Array;
-  readonly to: Endpoint;
-  /** Selects the socket bound to this address; default: the first socket of the target's family. */
-  readonly from?: Endpoint;
 }
 
 export interface UdpTransportOptions {
