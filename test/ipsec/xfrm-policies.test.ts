@@ -131,6 +131,24 @@ test("an item that cannot be encoded fails alone; a kernel refusal carries the k
   });
 });
 
+test("a batch of many slices reaches the kernel in order: 5000 adds, then deletes of the same 5000", async () => {
+  await withSink("order", async (sink, ns) => {
+    const policies = hostPolicies(5000);
+    const ops: SinkOp[] = [
+      ...policies.map((policy): SinkOp => ({ op: "addPolicy", policy })),
+      ...policies.map(({ selector, dir }): SinkOp => ({ op: "deletePolicy", id: { selector, dir } })),
+    ];
+    const results = await sink.batch(ops);
+    assert.is(results.length, 10_000);
+    assert.equal(
+      results.flatMap((r, i) => (r.ok ? [] : [i])),
+      [],
+      "every add before its delete",
+    );
+    assert.equal(ipKeys(ns), []);
+  });
+});
+
 test("concurrent single calls all land (queued calls go to the kernel together)", async () => {
   await withSink("burst", async (sink, ns) => {
     const policies = hostPolicies(500);
