@@ -461,6 +461,12 @@ int XfrmSocket::RunBatch(uint8_t* data, size_t length, uint32_t count, int32_t* 
       if (err == 0) {
         err = ReceiveAcks(seqBase, count, waiting, static_cast<uint32_t>(to - from), errnos, spis, out);
         if (err != 0) return err;
+        // A thread woken onto this CPU (the event loop's, to encode the next slice or run a timer)
+        // would otherwise wait out the rest of our time slice: EEVDF lets the running task finish
+        // its slice (RUN_TO_PARITY, kernel/sched/fair.c) and the next tick may be 4 ms away.
+        // Returns at once when nothing else is runnable here. Event-loop delay p99 of a 100k
+        // install 6.6 → 4.5 ms, delete 5.6 → 3.0 ms (medians of 15 interleaved runs, same wall).
+        sched_yield();
       } else {
         for (size_t i = from; i < to; i++) {
           errnos[work[i]] = err;
