@@ -38,7 +38,9 @@ export interface NativeXfrmSocket {
    * sendmsg, and fills `errnos[i]` with message i's result (0, a positive errno, or -1 when its
    * acknowledgement was lost) and `spis[i]` with the SPI of an ALLOCSPI reply. Resolves with the
    * kernel's extended-ack texts of failed messages. With `wipe` the request bytes are zeroed after
-   * sending (they may hold keys).
+   * sending (they may hold keys). Batches and dumps are queued and reach the kernel in call order,
+   * one after the other on the socket's sender thread; several may be outstanding, and the three
+   * arrays belong to the addon until the promise settles.
    */
   batch(requests: Uint8Array, count: number, errnos: Int32Array, spis: Uint32Array, retries: number, wipe: boolean): Promise<[number, string][]>;
   /** Sends one dump request and resolves with every reply message, concatenated. */

@@ -131,6 +131,24 @@ test("an item that cannot be encoded fails alone; a kernel refusal carries the k
   });
 });
 
+test("a batch of many slices reaches the kernel in order: 5000 adds, then deletes of the same 5000", async () => {
+  await withSink("order", async (sink, ns) => {
+    const policies = hostPolicies(5000);
+    const ops: SinkOp[] = [
+      ...policies.map((policy): SinkOp => ({ op: "addPolicy", policy })),
+      ...policies.map(({ selector, dir }): SinkOp => ({ op: "deletePolicy", id: { selector, dir } })),
+    ];
+    const results = await sink.batch(ops);
+    assert.is(results.length, 10_000);
+    assert.equal(
+      results.flatMap((r, i) => (r.ok ? [] : [i])),
+      [],
+      "every add before its delete",
+    );
+    assert.equal(ipKeys(ns), []);
+  });
+});
+
 test("concurrent single calls all land (queued calls go to the kernel together)", async () => {
   await withSink("burst", async (sink, ns) => {
     const policies = hostPolicies(500);
@@ -181,9 +199,12 @@ test("a 100 000-policy batch leaves the event loop responsive", async () => {
       "every policy installed",
     );
     assert.is((await sink.dumpPolicies()).length, 100_000);
-    // A generous bound for a shared CI machine; bench:xfrm measures against the 5 ms target.
+    // bench:xfrm measures against the 5 ms target. Here, on a shared 2-CPU machine, one run's p99
+    // was 2–6 ms with the machine quiet and up to 7 ms while other jobs kept both CPUs busy (the
+    // event loop then waits behind their threads); 15 ms still fails a batch encoded in one go,
+    // at the 0.4–1.2 µs of main-thread CPU per policy bench:xfrm measures.
     const p99 = delay.percentile(99) / 1e6;
-    assert.ok(p99 < 50, `event-loop delay p99 ${p99.toFixed(1)} ms during the batch`);
+    assert.ok(p99 < 15, `event-loop delay p99 ${p99.toFixed(1)} ms during the batch`);
     await sink.flush();
     assert.is(ip(ns, "xfrm", "policy").trim(), "");
   });
