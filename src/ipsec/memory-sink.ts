@@ -17,6 +17,7 @@ import {
   type SinkOp,
   type SinkResult,
   type SpiRequest,
+  wipeSaKeys,
 } from "./sink.ts";
 
 export interface MemorySa {
@@ -144,7 +145,7 @@ export class MemorySink implements SaSink {
 
   async flush(what: { sas?: boolean; policies?: boolean } = { sas: true, policies: true }): Promise<void> {
     if (what.sas) {
-      for (const sa of this.#sas.values()) wipe(sa.spec);
+      for (const sa of this.#sas.values()) wipeSaKeys(sa.spec);
       this.#sas.clear();
       this.#larval.clear();
     }
@@ -174,7 +175,7 @@ export class MemorySink implements SaSink {
       if (hardSeconds !== undefined && age >= hardSeconds) {
         this.#sas.delete(k);
         this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: true });
-        wipe(sa.spec);
+        wipeSaKeys(sa.spec);
       } else if (softSeconds !== undefined && age >= softSeconds && !sa.softExpired) {
         sa.softExpired = true;
         this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: false });
@@ -222,7 +223,7 @@ export class MemorySink implements SaSink {
     const old = this.#sas.get(k);
     // An SPI from getSpi is a larval SA that updateSa fills in (XFRM_MSG_UPDSA semantics).
     if (old === undefined && !this.#larval.delete(k)) throw new SinkError("not-found", `SA ${describe(sa.id)} does not exist`, 3, "updateSa");
-    if (old !== undefined) wipe(old.spec);
+    if (old !== undefined) wipeSaKeys(old.spec);
     this.#sas.set(k, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
   }
 
@@ -234,7 +235,7 @@ export class MemorySink implements SaSink {
       throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "deleteSa");
     }
     this.#sas.delete(k);
-    wipe(sa.spec);
+    wipeSaKeys(sa.spec);
   }
 }
 
@@ -261,9 +262,4 @@ function copySpec(sa: SaSpec): SaSpec {
     ...(sa.enc ? { enc: { alg: sa.enc.alg, key: sa.enc.key.slice() } } : {}),
     ...(sa.auth ? { auth: { alg: sa.auth.alg, key: sa.auth.key.slice() } } : {}),
   };
-}
-
-function wipe(sa: SaSpec): void {
-  sa.enc?.key.fill(0);
-  sa.auth?.key.fill(0);
 }

@@ -157,6 +157,12 @@ export class SinkError extends Error {
   }
 }
 
+/** Zeroes an SA's key octets (the caller's copy, once the sink has taken its own). */
+export function wipeSaKeys(sa: SaSpec | undefined): void {
+  sa?.enc?.key.fill(0);
+  sa?.auth?.key.fill(0);
+}
+
 export interface SaSink {
   /** Reserves an SPI for an inbound SA that `addSa`/`updateSa` will later fill in. */
   getSpi(req: SpiRequest): Promise<number>;

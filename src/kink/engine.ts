@@ -10,7 +10,7 @@
 import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
 import { CryptoBatch } from "../crypto/batch.ts";
-import { IP_PROTO, type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult } from "../ipsec/sink.ts";
+import { type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult, wipeSaKeys } from "../ipsec/sink.ts";
 import { ApReqError, buildApReq, matchApRep, queueApRepDecrypt, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApReqBatch } from "../krb/ap.ts";
 import { KrbError, KrbErrorCode } from "../krb/errors.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
@@ -22,22 +22,25 @@ import { KINK_PORT, KinkErrorCode, MessageType, PayloadType } from "../wire/cons
 import { type DecodedKink, decodeKinkMessage, openedFromBatch, openKinkMessage, queueKinkOpen, type SessionKey } from "../wire/decode.ts";
 import { KinkError } from "../wire/errors.ts";
 import { type KinkInteropOptions, kinkErrorMeaning, RFC_INTEROP, replyPortFor } from "../wire/interop.ts";
-import { type IsakmpPayload, isErrorNotify, NotifyType, notifyTypeName, ProtocolId, type SaPayload } from "../wire/isakmp/index.ts";
+import { type IsakmpPayload, isErrorNotify, NotifyType, notifyTypeName, type SaPayload } from "../wire/isakmp/index.ts";
 import type { InnerPayload, KinkIsakmpPayload } from "../wire/kink-message.ts";
 import { deriveKeymat, keymatOctets, splitKeymat } from "./keymat.ts";
 import {
   encodeCommand,
+  encodeGetTgt,
   encodeLoneKinkError,
   encodeLoneKrbError,
   encodeProtectedKrbError,
   encodeReply,
+  encodeTgtReply,
   flatPayloads,
   isakmp,
   notify,
   sessionOf,
+  spiOctets,
 } from "./messages.ts";
 import { DhExchange } from "./pfs.ts";
-import { acceptChoice, buildSaChoice, buildSaOffer, chooseProposal, type NegotiatedSa, type SaPolicy } from "./proposal.ts";
+import { acceptChoice, buildSaChoice, buildSaOffer, chooseProposal, type NegotiatedSa, PROTOCOL_ID, protocolOf, type SaPolicy } from "./proposal.ts";
 import { pairInfo, type SaPair, SaTable } from "./sa-table.ts";
 import { type TimerOwner, TimerQueue } from "./timer-queue.ts";
 import type {
@@ -189,14 +192,14 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-const protocolName = (id: number): IpsecProtocol | undefined => (id === ProtocolId.ESP ? "esp" : id === ProtocolId.AH ? "ah" : undefined);
-
 export class KinkEngine {
   readonly principal: Principal;
   readonly epoch: number;
   readonly #cfg: KinkEngineConfig;
   readonly #log: Logger | undefined;
   readonly #retransmit: RetransmitPolicy;
+  /** T-retrans: how long a full retransmission cycle lasts [RFC 4430 §3.6]. */
+  #retransmitCycleMs = 0;
   readonly #interop: KinkInteropOptions;
   readonly #random: (out: Uint8Array) => void;
   readonly #sas = new SaTable();
@@ -217,6 +220,8 @@ export class KinkEngine {
     this.epoch = cfg.epoch >>> 0;
     this.#log = cfg.logger;
     this.#retransmit = { ...DEFAULT_RETRANSMIT, ...cfg.retransmit };
+    for (let i = 0, t = this.#retransmit.initialMs; i < this.#retransmit.maxTransmissions; i++, t = Math.min(t * 2, this.#retransmit.maxIntervalMs))
+      this.#retransmitCycleMs += t;
     this.#interop = cfg.interop ?? RFC_INTEROP;
     this.#random = cfg.random ?? ((out) => randomFillSync(out));
     const x = new Uint32Array(1);
@@ -258,9 +263,10 @@ export class KinkEngine {
   }
 
   /** Sends STATUS to a peer: liveness and epoch check [RFC 4430 §3.4], optionally carrying Notify payloads. */
-  status(peerName: string, now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
+  // `_now` keeps every entry point's (input, now) shape; the ticket comes first, so time is not needed yet.
+  status(peerName: string, _now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
     const config = this.#peerByName(peerName);
-    const ex = this.#newExchange("status", config, now);
+    const ex = this.#newExchange("status", config);
     if (notifies.length > 0) ex.inner = [isakmp(notifies)];
     this.#needTicket(ex);
     return this.#drain();
@@ -275,13 +281,13 @@ export class KinkEngine {
       try {
         msg = decodeKinkMessage(d.data, this.#interop);
       } catch (e) {
-        this.#malformed(d, e, now);
+        this.#malformed(d, e);
         continue;
       }
       if (msg.type === MessageType.REPLY) {
         replies.push({ d, msg });
       } else if (msg.type === MessageType.GETTGT) {
-        this.#onGetTgt(d, msg);
+        this.#onGetTgt(d, msg, now);
       } else {
         const ap = msg.payloads[0];
         if (ap?.type !== PayloadType.AP_REQ) continue; // the walk guarantees it; racoon2 drops such commands [kink.md §9]
@@ -375,7 +381,7 @@ export class KinkEngine {
     if (k === undefined) return this.#drain();
     this.#jobs.delete(jobId);
     // The sink has taken its copy of the keys: ours are zeroed now.
-    for (const op of k.ops) if (op.op === "addSa" || op.op === "updateSa") wipeSpec(op.sa);
+    for (const op of k.ops) if (op.op === "addSa" || op.op === "updateSa") wipeSaKeys(op.sa);
     switch (k.kind) {
       case "exchange-spi":
         this.#exchangeSpis(k.ex, results, now);
@@ -408,7 +414,7 @@ export class KinkEngine {
     if (k?.kind === "exchange-ticket") {
       const ex = k.ex;
       if (!result.ok) {
-        this.#fail(ex, `no ticket for ${formatPrincipal(ex.server.name, ex.server.realm)}: ${result.error.message}`, now);
+        this.#fail(ex, `no ticket for ${formatPrincipal(ex.server.name, ex.server.realm)}: ${result.error.message}`);
       } else if (ex.phase !== "done") {
         ex.creds = result.credentials;
         ex.pendingJobs--;
@@ -420,7 +426,7 @@ export class KinkEngine {
 
   /** A sink event (SA expiry) [RFC 4430 §3.6]. */
   sinkEvent(event: { type: "expire"; id: SaId; hard: boolean }, now: number): EngineOutput {
-    const pair = this.#sas.byInbound(event.id) ?? this.#findByOutbound(event.id);
+    const pair = this.#sas.byInbound(event.id) ?? this.#sas.byOutboundId(event.id);
     if (pair !== undefined) {
       if (event.hard) this.#pairGone(pair, "hard lifetime expired", now, false);
       else if (pair.role === "initiator" && pair.state === "up") this.#startRekey(pair, now);
@@ -539,7 +545,7 @@ export class KinkEngine {
   // Receive: failures before authentication
 
   /** A datagram the codec refused: answer as RFC 4430 §9 says, if at all. */
-  #malformed(d: InboundDatagram, e: unknown, _now: number): void {
+  #malformed(d: InboundDatagram, e: unknown): void {
     if (!(e instanceof KinkError)) throw e;
     this.#log?.info({ from: d.from.address, reason: e.reason }, `malformed KINK datagram: ${e.message}`);
     if (e.response.kind !== "kink-error" || this.#cfg.unauthenticatedErrors === false || d.data.length < 12) return;
@@ -552,7 +558,7 @@ export class KinkEngine {
   }
 
   /** GETTGT: hand out our TGT for user-to-user, unauthenticated [RFC 4430 §3.1, §4.2.4–4.2.5]. */
-  #onGetTgt(d: InboundDatagram, msg: DecodedKink): void {
+  #onGetTgt(d: InboundDatagram, msg: DecodedKink, now: number): void {
     const req = msg.payloads.find((p) => p.type === PayloadType.TGT_REQ);
     if (req === undefined) return;
     let asked: Principal | undefined;
@@ -566,11 +572,7 @@ export class KinkEngine {
     if (!isUs) {
       this.#log?.info({ from: d.from.address, asked: req.principal }, "GETTGT for a principal we are not");
       if (this.#cfg.unauthenticatedErrors !== false)
-        this.#send(
-          encodeLoneKrbError({ xid: msg.xid, errorCode: KrbErrorCode.KRB_AP_ERR_NOT_US, now: Date.now(), server: this.principal }),
-          to,
-          d.local.address,
-        );
+        this.#send(encodeLoneKrbError({ xid: msg.xid, errorCode: KrbErrorCode.KRB_AP_ERR_NOT_US, now, server: this.principal }), to, d.local.address);
       return;
     }
     const tgt = this.#tgt?.ticket.raw;
@@ -580,8 +582,6 @@ export class KinkEngine {
       return;
     }
     // Unauthenticated by design [RFC 4430 §4.2.5]: a TGT is useless without its session key.
-    const reply = new Uint8Array(0);
-    void reply;
     this.#send(encodeTgtReply(msg.xid, tgt), to, d.local.address);
   }
 
@@ -706,7 +706,7 @@ export class KinkEngine {
       this.#finishReply(record, v, [{ type: PayloadType.ERROR, code: KinkErrorCode.PROTOERR }], false, now);
       return;
     }
-    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record.principal, now));
+    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record.principal));
     const rc: ResponderCreate = {
       record,
       verified: v,
@@ -727,7 +727,7 @@ export class KinkEngine {
   }
 
   /** Chooses a proposal for one KINK_ISAKMP chain, or the Notify that refuses it [RFC 4430 §5.5]. */
-  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, principal: string, now: number): ResponderItem {
+  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, principal: string): ResponderItem {
     const sa = chain[0]?.type === "sa" ? chain[0] : undefined;
     const nonce = chain.find((p) => p.type === "nonce");
     const ke = chain.find((p) => p.type === "ke");
@@ -759,9 +759,9 @@ export class KinkEngine {
       }
       const existing = this.#sas.byOutbound(principal, chosen.protocol, chosen.initiatorSpi);
       if (existing !== undefined && existing.state !== "gone") {
-        return { ok: false, payloads: [notify(NotifyType.INVALID_SPI, ProtocolId[chosen.protocol === "esp" ? "ESP" : "AH"], chosen.initiatorSpi)] };
+        return { ok: false, payloads: [notify(NotifyType.INVALID_SPI, chosen.protocolId, chosen.initiatorSpi)] };
       }
-      this.#resolveCollision(config, i, nonce.data, now);
+      this.#resolveCollision(config, i, nonce.data);
       return { ok: true, sa: chosen, optimistic: choice.optimistic, policyIndex: i, ni: nonce.data, ...(ke && { ke: ke.data }) };
     }
     this.#log?.info({ principal, notify: notifyTypeName(last.notifyType) }, `no acceptable proposal: ${last.detail}`);
@@ -773,7 +773,7 @@ export class KinkEngine {
    * with the lower Ni yields; both peers see both nonces, so both reach the same verdict and
    * exactly one new pair survives. The loser still answers the winner's CREATE.
    */
-  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array, _now: number): void {
+  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array): void {
     for (const ex of this.#exchanges.values()) {
       if (ex.kind !== "create" || ex.config !== config || ex.phase === "done") continue;
       for (const it of ex.items) {
@@ -887,7 +887,7 @@ export class KinkEngine {
       this.#finishReply(rc.record, rc.verified, refusal, false, now);
       return;
     }
-    for (const p of rc.record.pairs) if (p.state === "up") this.#pairUp(p, now);
+    for (const p of rc.record.pairs) if (p.state === "up") this.#pairUp(p);
     this.#sendReply(rc.record, reply, ackReq, now);
   }
 
@@ -915,7 +915,7 @@ export class KinkEngine {
       if (p.pendingOutbound === undefined || p.state !== "half") continue;
       ops.push({ op: "addSa", sa: p.pendingOutbound });
       p.pendingOutbound = undefined;
-      this.#pairUp(p, now);
+      this.#pairUp(p);
     }
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "install outbound SAs on ACK" });
   }
@@ -947,18 +947,18 @@ export class KinkEngine {
       if (p.type !== PayloadType.ISAKMP) continue;
       for (const del of p.payloads) {
         if (del.type !== "delete") continue;
-        const proto = protocolName(del.protocolId);
+        const proto = protocolOf(del.protocolId);
         const ours: Uint8Array[] = [];
         for (const spiBytes of del.spis) {
           const spi = u32(spiBytes);
           const pair = proto === undefined || spi < 0 ? undefined : this.#sas.byOutbound(record.principal, proto, spi);
           if (pair === undefined || pair.state === "gone") {
             // Someone else's SA, or one we don't have [RFC 4430 §3.3; racoon2 AUTHENTICATION-FAILED].
-            const other = proto !== undefined && spi >= 0 && this.#sas.hasOutboundSpi(proto, spi);
+            const other = proto !== undefined && spi >= 0 && this.#sas.byOutboundId({ dst: record.to.address, spi, proto }) !== undefined;
             notifies.push(notify(other ? NotifyType.AUTHENTICATION_FAILED : NotifyType.INVALID_SPI, del.protocolId, spi >= 0 ? spi : undefined));
             continue;
           }
-          ours.push(spiBytesOf(pair.inbound.spi));
+          ours.push(spiOctets(pair.inbound.spi));
           this.#beginDeletePair(pair, ops, now);
         }
         if (ours.length > 0) answer.push({ type: "delete", doi: del.doi, protocolId: del.protocolId, spiSize: 4, spis: ours });
@@ -981,7 +981,7 @@ export class KinkEngine {
   // ---------------------------------------------------------------------------------------
   // Initiator
 
-  #newExchange(kind: ExchangeKind, config: PeerConfig, now: number): Exchange {
+  #newExchange(kind: ExchangeKind, config: PeerConfig): Exchange {
     let xid = this.#nextXid;
     while (this.#exchanges.has(xid)) xid = (xid + 1) >>> 0;
     this.#nextXid = (xid + 1) >>> 0;
@@ -1008,7 +1008,6 @@ export class KinkEngine {
       timerGeneration: 0,
     };
     this.#exchanges.set(xid, ex);
-    void now;
     return ex;
   }
 
@@ -1019,14 +1018,14 @@ export class KinkEngine {
     this.#out.tickets.push({ id, server: ex.server, ...(ex.peerTgt && { peerTgt: ex.peerTgt }), ...(refresh && { refresh }) });
   }
 
-  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retried?: Exchange["retried"]): Exchange {
-    const ex = this.#newExchange("create", config, now);
+  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retried?: Exchange["retried"], refreshTicket = false): Exchange {
+    const ex = this.#newExchange("create", config);
     ex.rekeyOf.push(...rekeyOf);
     if (retried) Object.assign(ex.retried, retried);
     if (config.userToUser && ex.peerTgt === undefined) {
       this.#sendGetTgt(ex, now);
     } else {
-      this.#needTicket(ex);
+      this.#needTicket(ex, refreshTicket);
     }
     const ops: SinkOp[] = [];
     config.sas.forEach((policy, policyIndex) => {
@@ -1056,7 +1055,7 @@ export class KinkEngine {
       return;
     }
     if (failed !== undefined) {
-      this.#fail(ex, `no SPI from the SA sink: ${failed}`, now);
+      this.#fail(ex, `no SPI from the SA sink: ${failed}`);
       return;
     }
     // Offers, nonces, KE; then the optimistic inbound SA before the CREATE leaves [RFC 4430 §3.2 step 1].
@@ -1110,7 +1109,7 @@ export class KinkEngine {
     ex.pendingJobs--;
     this.#reportSinkErrors("install optimistic inbound SA", results);
     if (results.some((r) => !r.ok)) {
-      this.#fail(ex, "optimistic inbound SA refused by the SA sink", now);
+      this.#fail(ex, "optimistic inbound SA refused by the SA sink");
       return;
     }
     this.#maybeSend(ex, now);
@@ -1186,7 +1185,7 @@ export class KinkEngine {
         return;
       }
       if (ex.kind === "status") this.#event({ type: "peer-dead", peer: ex.config.name });
-      this.#fail(ex, `no reply after ${ex.transmissions} transmissions`, now);
+      this.#fail(ex, `no reply after ${ex.transmissions} transmissions`);
       return;
     }
     ex.interval = Math.min(ex.interval * 2, this.#retransmit.maxIntervalMs);
@@ -1200,7 +1199,7 @@ export class KinkEngine {
     this.#timers.arm(ex as TimerTarget, now + this.#retransmit.initialMs * 2 ** this.#retransmit.maxTransmissions);
   }
 
-  #fail(ex: Exchange, reason: string, now: number): void {
+  #fail(ex: Exchange, reason: string): void {
     this.#log?.warn({ peer: ex.config.name, xid: ex.xid, exchange: ex.kind }, `${ex.kind} failed: ${reason}`);
     this.#event({ type: "exchange-failed", peer: ex.config.name, exchange: ex.kind, reason });
     this.#releaseSpis(ex);
@@ -1208,7 +1207,6 @@ export class KinkEngine {
     this.#timers.cancel(ex as TimerTarget);
     ex.phase = "done";
     this.#exchanges.delete(ex.xid);
-    void now;
   }
 
   /** Gives back the inbound SPIs (and optimistic SAs) of a CREATE that produced no pair. */
@@ -1261,12 +1259,12 @@ export class KinkEngine {
     }
     const kerr = payloads.find((p) => p.type === PayloadType.ERROR);
     if (kerr !== undefined && kerr.code !== KinkErrorCode.OK) {
-      this.#fail(ex, `peer answered KINK_ERROR ${kerr.code} (${kinkErrorMeaning(kerr.code, this.#interopFor(ex.config))})`, now);
+      this.#fail(ex, `peer answered KINK_ERROR ${kerr.code} (${kinkErrorMeaning(kerr.code, this.#interopFor(ex.config))})`);
       return;
     }
     const chains = payloads.filter((p): p is KinkIsakmpPayload => p.type === PayloadType.ISAKMP);
     if (ex.kind === "create") this.#createReply(ex, chains, opened.ackReq, now);
-    else if (ex.kind === "delete") this.#deleteReply(ex, chains, now);
+    else if (ex.kind === "delete") this.#deleteReply(ex, now);
     else {
       for (const c of chains) for (const n of c.payloads) if (n.type === "notify") this.#event({ type: "notify", principal, notifyType: n.notifyType });
       this.#event({ type: "peer-alive", peer: ex.config.name, epoch: this.#remote(principal).epoch });
@@ -1300,7 +1298,7 @@ export class KinkEngine {
     try {
       message = readKrbError(bytes).message;
     } catch (e) {
-      this.#fail(ex, `undecodable KRB_ERROR: ${(e as Error).message}`, now);
+      this.#fail(ex, `undecodable KRB_ERROR: ${(e as Error).message}`);
       return;
     }
     const principal = formatPrincipal(ex.server.name, ex.server.realm);
@@ -1315,7 +1313,7 @@ export class KinkEngine {
       this.#log?.info({ peer: ex.config.name }, "ticket expired at the peer: retrying with a new ticket");
       retried.expired = true;
     } else {
-      this.#fail(ex, `peer answered ${new KrbError(code, message.eText ?? "").message}`, now);
+      this.#fail(ex, `peer answered ${new KrbError(code, message.eText ?? "").message}`);
       return;
     }
     this.#restart(ex, retried, code === KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED, now);
@@ -1326,23 +1324,16 @@ export class KinkEngine {
     const rekeyOf = [...ex.rekeyOf];
     const deleting = [...ex.deleting];
     const inner = ex.inner;
-    this.#fail(ex, "restarting as a new transaction", now);
+    this.#fail(ex, "restarting as a new transaction");
     if (ex.kind === "create") {
-      const next = this.#startCreate(ex.config, now, rekeyOf, retried);
-      if (refreshTicket) this.#refreshTicket(next);
+      this.#startCreate(ex.config, now, rekeyOf, retried, refreshTicket);
     } else {
-      const next = this.#newExchange(ex.kind, ex.config, now);
+      const next = this.#newExchange(ex.kind, ex.config);
       Object.assign(next.retried, retried);
       next.deleting.push(...deleting);
       next.inner = inner;
       this.#needTicket(next, refreshTicket);
     }
-  }
-
-  #refreshTicket(ex: Exchange): void {
-    const last = this.#out.tickets[this.#out.tickets.length - 1];
-    if (last !== undefined && this.#jobs.get(last.id)?.kind === "exchange-ticket") this.#out.tickets[this.#out.tickets.length - 1] = { ...last, refresh: true };
-    void ex;
   }
 
   /** The responder's answer to our CREATE [RFC 4430 §3.2, §7]. */
@@ -1423,7 +1414,7 @@ export class KinkEngine {
     this.#timers.cancel(ex as TimerTarget);
     if (!anyOk) {
       if (ackReq) this.#sendAck(ex, now);
-      this.#fail(ex, "no SA negotiated", now);
+      this.#fail(ex, "no SA negotiated");
       return;
     }
     ex.phase = "install";
@@ -1444,7 +1435,6 @@ export class KinkEngine {
       }
       this.#pairUp(
         p,
-        now,
         ex.rekeyOf.find((o) => o.policyIndex === p.policyIndex),
       );
     }
@@ -1463,23 +1453,23 @@ export class KinkEngine {
   // -- DELETE initiator [RFC 4430 §3.3]
 
   #startDelete(config: PeerConfig, pairs: readonly SaPair[], now: number): void {
-    const ex = this.#newExchange("delete", config, now);
+    const ex = this.#newExchange("delete", config);
     const ops: SinkOp[] = [];
     const byProto = new Map<number, Uint8Array[]>();
     for (const p of pairs) {
       ex.deleting.push(p);
       this.#beginDeletePair(p, ops, now, false);
-      const id = ProtocolId[p.inbound.proto === "esp" ? "ESP" : "AH"];
+      const id = PROTOCOL_ID[p.inbound.proto];
       const list = byProto.get(id) ?? [];
       byProto.set(id, list);
-      list.push(spiBytesOf(p.inbound.spi));
+      list.push(spiOctets(p.inbound.spi));
     }
     ex.inner = [isakmp([...byProto].map(([protocolId, spis]) => ({ type: "delete" as const, doi: 1, protocolId, spiSize: 4, spis })))];
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "delete outbound SAs" });
     this.#needTicket(ex);
   }
 
-  #deleteReply(ex: Exchange, _chains: KinkIsakmpPayload[], now: number): void {
+  #deleteReply(ex: Exchange, now: number): void {
     // Whether the peer lists its inbound SPIs or says INVALID-SPI (it no longer has them), our
     // inbound SAs go after the grace period [RFC 4430 §3.3 step 4].
     for (const p of ex.deleting) this.#armGrace(p, now);
@@ -1490,8 +1480,7 @@ export class KinkEngine {
   // -- GETTGT initiator [RFC 4430 §3.1, §6.6]
 
   #sendGetTgt(create: Exchange, now: number): void {
-    const ex = this.#newExchange("gettgt", create.config, now);
-    ex.items.push(...[]);
+    const ex = this.#newExchange("gettgt", create.config);
     (ex as Exchange & { forCreate?: Exchange }).forCreate = create;
     ex.phase = "sent";
     this.#transmitGetTgt(ex, now);
@@ -1510,8 +1499,8 @@ export class KinkEngine {
     if (rep === undefined || create === undefined || create.phase === "done") {
       this.#logUnauthenticated(ex, msg);
       if (msg.payloads.some((p) => p.type === PayloadType.ERROR && p.code === KinkErrorCode.U2UDENIED)) {
-        this.#fail(ex, "peer refused user-to-user (KINK_U2UDENIED)", now);
-        if (create !== undefined) this.#fail(create, "peer refused user-to-user", now);
+        this.#fail(ex, "peer refused user-to-user (KINK_U2UDENIED)");
+        if (create !== undefined) this.#fail(create, "peer refused user-to-user");
       }
       return;
     }
@@ -1611,7 +1600,7 @@ export class KinkEngine {
     return pair;
   }
 
-  #pairUp(pair: SaPair, now: number, rekeyOf?: SaPair): void {
+  #pairUp(pair: SaPair, rekeyOf?: SaPair): void {
     pair.state = "up";
     const life = pair.sa.lifeSeconds;
     if (life !== undefined && life > 0) {
@@ -1626,7 +1615,6 @@ export class KinkEngine {
       }
     }
     this.#event({ type: "sa-up", pair: pairInfo(pair), ...(rekeyOf && { rekeyOf: rekeyOf.inbound }) });
-    void now;
   }
 
   /**
@@ -1635,9 +1623,7 @@ export class KinkEngine {
    * lifetimes [RFC 4430 §3.6].
    */
   #rekeyDelay(hardMs: number): number {
-    const r = this.#retransmit;
-    let cycle = 0;
-    for (let i = 0, t = r.initialMs; i < r.maxTransmissions; i++, t = Math.min(t * 2, r.maxIntervalMs)) cycle += t;
+    const cycle = this.#retransmitCycleMs;
     const lo = Math.min(cycle, hardMs / 4);
     const hi = Math.min(2 * cycle, hardMs / 2);
     return Math.floor(hardMs - (lo + (hi - lo) * this.#unit()));
@@ -1674,7 +1660,7 @@ export class KinkEngine {
   #beginDeletePair(pair: SaPair, ops: SinkOp[], now: number, armGrace = true): void {
     if (pair.state === "deleting" || pair.state === "gone") return;
     const hadOutbound = pair.pendingOutbound === undefined;
-    wipeSpec(pair.pendingOutbound);
+    wipeSaKeys(pair.pendingOutbound);
     pair.pendingOutbound = undefined;
     pair.state = "deleting";
     if (hadOutbound) ops.push({ op: "deleteSa", id: pair.outbound });
@@ -1698,7 +1684,7 @@ export class KinkEngine {
       if (pair.pendingOutbound === undefined && pair.state !== "deleting") ops.push({ op: "deleteSa", id: pair.outbound });
       this.#sink(ops, { kind: "fire-and-forget", what: `delete SAs (${reason})` });
     }
-    wipeSpec(pair.pendingOutbound);
+    wipeSaKeys(pair.pendingOutbound);
     pair.pendingOutbound = undefined;
     this.#sas.remove(pair);
     this.#event({ type: "sa-down", pair: pairInfo(pair), reason });
@@ -1707,11 +1693,6 @@ export class KinkEngine {
       const replaced = [...this.#exchanges.values()].some((ex) => ex.rekeyOf.includes(pair) && ex.phase !== "done");
       if (!replaced) this.#startCreate(pair.config, now, []);
     }
-  }
-
-  #findByOutbound(id: SaId): SaPair | undefined {
-    for (const p of this.#sas.all()) if (p.outbound.spi === id.spi && p.outbound.dst === id.dst && p.outbound.proto === id.proto) return p;
-    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1741,30 +1722,3 @@ function throwIfError(r: DecodedKink | KinkError): DecodedKink {
 function noServiceKey(): EncryptionKey {
   throw new KrbError(KrbErrorCode.KRB_AP_ERR_NOKEY, "this peer has no keytab (user-to-user only)");
 }
-
-function spiBytesOf(spi: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, spi >>> 0);
-  return b;
-}
-
-function wipeSpec(spec: SaSpec | undefined): void {
-  spec?.enc?.key.fill(0);
-  spec?.auth?.key.fill(0);
-}
-
-function encodeGetTgt(xid: number, principal: string): Uint8Array {
-  return encodeKinkMessageUnprotected(MessageType.GETTGT, xid, [{ type: PayloadType.TGT_REQ, principal }]);
-}
-
-function encodeTgtReply(xid: number, tgt: Uint8Array): Uint8Array {
-  return encodeKinkMessageUnprotected(MessageType.REPLY, xid, [{ type: PayloadType.TGT_REP, tgt }]);
-}
-
-import { encodeKinkMessage, type KinkPayload } from "../wire/kink-message.ts";
-
-function encodeKinkMessageUnprotected(type: MessageType, xid: number, payloads: KinkPayload[]): Uint8Array {
-  return encodeKinkMessage({ type, xid, payloads });
-}
-
-export { IP_PROTO };

@@ -18,9 +18,24 @@ export const isakmp = (payloads: readonly IsakmpPayload[]): InnerPayload => ({ t
 
 /** ISAKMP Notify in the IPsec DOI [RFC 2408 §3.14]; the SPI is 4 octets when one is named. */
 export function notify(notifyType: number, protocolId = 0, spi?: number, data: Uint8Array = new Uint8Array(0)): NotifyPayload {
-  const spiBytes = new Uint8Array(spi === undefined ? 0 : 4);
-  if (spi !== undefined) new DataView(spiBytes.buffer).setUint32(0, spi >>> 0);
-  return { type: "notify", doi: DOI_IPSEC, protocolId, spi: spiBytes, notifyType, data };
+  return { type: "notify", doi: DOI_IPSEC, protocolId, spi: spi === undefined ? new Uint8Array(0) : spiOctets(spi), notifyType, data };
+}
+
+/** An AH/ESP SPI as its 4 octets, big-endian [RFC 2408 §3.14, §3.15]. */
+export function spiOctets(spi: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, spi >>> 0);
+  return b;
+}
+
+/** GETTGT: KINK_TGT_REQ alone, unauthenticated [RFC 4430 §4.2.4, §6.6]. */
+export function encodeGetTgt(xid: number, principal: string): Uint8Array {
+  return encodeKinkMessage({ type: MessageType.GETTGT, xid, payloads: [{ type: PayloadType.TGT_REQ, principal }] });
+}
+
+/** The REPLY to GETTGT: our TGT, unauthenticated by design (useless without its session key) [RFC 4430 §4.2.5]. */
+export function encodeTgtReply(xid: number, tgt: Uint8Array): Uint8Array {
+  return encodeKinkMessage({ type: MessageType.REPLY, xid, payloads: [{ type: PayloadType.TGT_REP, tgt }] });
 }
 
 /** A command or ACK: KINK_AP_REQ, then the protected payloads inside KINK_ENCRYPT (as racoon2 sends them) [RFC 4430 §6]. */

@@ -96,7 +96,8 @@ const SPI_OCTETS = 4;
 const ACCEPTED_OFFERED_GROUPS: readonly number[] = [14, 19, 20];
 
 const MODE_VALUE: Readonly<Record<IpsecMode, number>> = { transport: EncapsulationMode.TRANSPORT, tunnel: EncapsulationMode.TUNNEL };
-const PROTOCOL_ID: Readonly<Record<IpsecProtocol, number>> = { esp: ProtocolId.ESP, ah: ProtocolId.AH };
+/** ISAKMP Protocol-ID of each IPsec protocol [RFC 2407 §4.4.1]. */
+export const PROTOCOL_ID: Readonly<Record<IpsecProtocol, number>> = { esp: ProtocolId.ESP, ah: ProtocolId.AH };
 
 /**
  * The initiator's SA payload: DOI IPsec, SIT_IDENTITY_ONLY [RFC 4430 §5]; Proposal# 1.. in
@@ -319,7 +320,7 @@ function checkSaHeader(sa: SaPayload): ProposalChoice | undefined {
   return undefined;
 }
 
-function protocolOf(protocolId: number): IpsecProtocol | undefined {
+export function protocolOf(protocolId: number): IpsecProtocol | undefined {
   if (protocolId === ProtocolId.ESP) return "esp";
   if (protocolId === ProtocolId.AH) return "ah";
   return undefined;

@@ -48,12 +48,15 @@ export interface SaPair extends TimerOwner {
   timerGeneration: number;
 }
 
-const inboundKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
+/** Kernel identity of an SA: protocol, destination, SPI. */
+const saKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
 const outboundKey = (principal: string, id: SaId) => `${principal}|${id.proto}|${id.spi >>> 0}`;
 
 export class SaTable {
   readonly #byInbound = new Map<string, SaPair>();
   readonly #byOutbound = new Map<string, SaPair>();
+  /** Outbound SAs by their kernel identity (destination, protocol, SPI), whoever negotiated them. */
+  readonly #byOutboundId = new Map<string, SaPair>();
   readonly #byPrincipal = new Map<string, Set<SaPair>>();
 
   get size(): number {
@@ -61,8 +64,9 @@ export class SaTable {
   }
 
   add(pair: SaPair): void {
-    this.#byInbound.set(inboundKey(pair.inbound), pair);
+    this.#byInbound.set(saKey(pair.inbound), pair);
     this.#byOutbound.set(outboundKey(pair.principal, pair.outbound), pair);
+    this.#byOutboundId.set(saKey(pair.outbound), pair);
     let set = this.#byPrincipal.get(pair.principal);
     if (set === undefined) {
       set = new Set();
@@ -73,8 +77,9 @@ export class SaTable {
 
   remove(pair: SaPair): void {
     pair.state = "gone";
-    if (this.#byInbound.get(inboundKey(pair.inbound)) === pair) this.#byInbound.delete(inboundKey(pair.inbound));
+    if (this.#byInbound.get(saKey(pair.inbound)) === pair) this.#byInbound.delete(saKey(pair.inbound));
     if (this.#byOutbound.get(outboundKey(pair.principal, pair.outbound)) === pair) this.#byOutbound.delete(outboundKey(pair.principal, pair.outbound));
+    if (this.#byOutboundId.get(saKey(pair.outbound)) === pair) this.#byOutboundId.delete(saKey(pair.outbound));
     const set = this.#byPrincipal.get(pair.principal);
     if (set !== undefined) {
       set.delete(pair);
@@ -83,7 +88,7 @@ export class SaTable {
   }
 
   byInbound(id: SaId): SaPair | undefined {
-    return this.#byInbound.get(inboundKey(id));
+    return this.#byInbound.get(saKey(id));
   }
 
   /** The pair whose outbound SA (the peer's inbound) has this SPI, if `principal` created it. */
@@ -91,11 +96,9 @@ export class SaTable {
     return this.#byOutbound.get(`${principal}|${proto}|${spi >>> 0}`);
   }
 
-  /** Pairs with an outbound SPI of this value negotiated by any principal (to tell "not yours" from "unknown"). */
-  hasOutboundSpi(proto: SaId["proto"], spi: number): boolean {
-    const suffix = `|${proto}|${spi >>> 0}`;
-    for (const k of this.#byOutbound.keys()) if (k.endsWith(suffix)) return true;
-    return false;
+  /** The pair whose outbound SA is `id`, negotiated by any principal (expiry events; "not yours" vs "unknown" on DELETE). */
+  byOutboundId(id: SaId): SaPair | undefined {
+    return this.#byOutboundId.get(saKey(id));
   }
 
   ofPrincipal(principal: string): readonly SaPair[] {
