@@ -84,10 +84,13 @@ interface Config {
   readonly policy: SaPolicy;
 }
 
-const CONFIGS: Config[] = [
+const ALL_CONFIGS: Config[] = [
   { etype: 17, keyLen: 16, ename: "aes128-cts-hmac-sha1-96", esp: "ESP aes-cbc-128/hmac-sha1-96", policy: ESP_POLICY },
   { etype: 20, keyLen: 32, ename: "aes256-cts-hmac-sha384-192", esp: "ESP aes-cbc-256/hmac-sha2-256-128", policy: ESP_POLICY_256 },
 ];
+/** BENCH_ETYPES=17 runs one configuration (while tuning); the default runs all. */
+const CONFIGS = process.env.BENCH_ETYPES ? ALL_CONFIGS.filter((c) => process.env.BENCH_ETYPES!.split(",").includes(String(c.etype))) : ALL_CONFIGS;
+
 
 interface Client {
   readonly cname: PrincipalName;

@@ -4,12 +4,12 @@
 // Descriptor (DESC_SIZE = 32 octets, i32 fields):
 //   0 op   4 slot   8 input offset   12 input length   16 output offset
 //   20 result (written: output length ≥ 0, or a negative status)
-//   24 aux offset (encrypt: confounder; verify: expected MAC)
-//   28 aux value  (verify: MAC length; prf: 1 = racoon2 AES-SHA1 variant)
+//   24 aux offset (encrypt: confounder; verify: expected MAC), or for prf+ the octets wanted
+//   28 aux value  (verify: MAC length; prf, prf+: 1 = racoon2 AES-SHA1 variant)
 
 import { kinkOpen } from "../kink/walk";
 import { DESC, DESC_MAX, DESC_SIZE } from "../mem";
-import { krbChecksum, krbDecrypt, krbEncrypt, krbPrf, krbVerify, slotAddr } from "./profile";
+import { krbChecksum, krbDecrypt, krbEncrypt, krbPrf, krbPrfPlus, krbVerify, slotAddr } from "./profile";
 import { ST_BAD_ARG, ST_BAD_OP, ST_BAD_SLOT } from "./slots";
 
 export const OP_ENCRYPT: i32 = 1;
@@ -19,6 +19,8 @@ export const OP_VERIFY: i32 = 4;
 export const OP_PRF: i32 = 5;
 /** KINK datagram walk + Cksum + KINK_ENCRYPT (kink/walk.ts): slot = Cksum slot, aux = encryption slot, aux value = options. */
 export const OP_KINK_OPEN: i32 = 6;
+/** prf+ (profile.ts krbPrfPlus): aux offset = octets wanted, aux value = 1 for the racoon2 AES-SHA1 PRF. */
+export const OP_PRF_PLUS: i32 = 7;
 
 /** Runs descriptors 0..n-1. Returns how many failed (their result fields say why). */
 export function krbBatch(n: i32): i32 {
@@ -51,6 +53,9 @@ export function krbBatch(n: i32): i32 {
           break;
         case OP_PRF:
           r = krbPrf(p, src, len, dst, load<i32>(d, 28) != 0);
+          break;
+        case OP_PRF_PLUS:
+          r = krbPrfPlus(p, src, len, dst, <i32>aux, load<i32>(d, 28) != 0);
           break;
         default:
           r = ST_BAD_OP;

@@ -249,6 +249,42 @@ export function krbPrf(p: usize, src: usize, len: i32, dst: usize, racoon2: bool
   return 16;
 }
 
+/** Room reserved in front of a prf+ seed for the previous block (≥ the longest PRF output, 48). */
+export const PRF_PLUS_GAP: i32 = 64;
+/** Most octets one prf+ operation produces (KEYMAT for any IPsec transform fits easily). */
+const PRF_PLUS_MAX: i32 = 1024;
+
+/**
+ * prf+ as KEYMAT chains it [RFC 4430 §7, RFC 2409 §5.5]: K1 = prf(seed), Kn = prf(K(n-1) | seed),
+ * output K1 | K2 | … cut to `want` octets. The input is PRF_PLUS_GAP free octets, then the seed;
+ * each block is copied right in front of the seed for the next call, so no buffer is built per
+ * block. The input (seed with nonces, and g^xy under PFS) and the cut-off tail are wiped.
+ * dst needs want + 48 octets of room.
+ */
+export function krbPrfPlus(p: usize, src: usize, len: i32, dst: usize, want: i32, racoon2: bool): i32 {
+  if (load<i32>(p + OFF_KIND) != KIND_PRF) return ST_BAD_OP;
+  const seedLen = len - PRF_PLUS_GAP;
+  if (seedLen < 0 || want < 1 || want > PRF_PLUS_MAX) return ST_BAD_LENGTH;
+  const seed = src + <usize>PRF_PLUS_GAP;
+  let r = krbPrf(p, seed, seedLen, dst, racoon2);
+  if (r < 0) return r;
+  const block = r;
+  let filled = block;
+  while (filled < want) {
+    memory.copy(seed - <usize>block, dst + <usize>(filled - block), <usize>block);
+    r = krbPrf(p, seed - <usize>block, block + seedLen, dst + <usize>filled, racoon2);
+    if (r < 0) break;
+    filled += block;
+  }
+  wipe(src, len);
+  if (r < 0) {
+    wipe(dst, filled);
+    return r;
+  }
+  wipe(dst + <usize>want, filled - want);
+  return want;
+}
+
 /** Resolves a slot number to its address, or 0 when out of range. */
 
 export function slotAddr(slot: i32): usize {

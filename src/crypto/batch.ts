@@ -8,7 +8,7 @@ import { CryptoError, IntegrityError } from "./errors.ts";
 import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
 import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
 import { defaultRandomPool, type RandomPool } from "./random-pool.ts";
-import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_KINK_OPEN, OP_PRF, OP_VERIFY, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_KINK_OPEN, OP_PRF, OP_PRF_PLUS, OP_VERIFY, PRF_PLUS_GAP, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
 
 const D_OP = 0;
 const D_SLOT = 1;
@@ -86,6 +86,17 @@ export class CryptoBatch {
     const e = requireEnctype(etype);
     requireKey(e, key);
     return this.#add(OP_PRF, this.#slots.prfSlot(etype, key), input, 64, 0, variant === "racoon2" ? 1 : 0);
+  }
+
+  /**
+   * prf+ for KEYMAT [RFC 4430 §7]: K1 = prf(seed), Kn = prf(K(n-1) | seed), cut to `octets`.
+   * The whole chain runs inside one operation (assembly/krb/profile.ts krbPrfPlus).
+   */
+  prfPlus(etype: number, key: Uint8Array, seed: Uint8Array, octets: number, variant: AesSha1PrfVariant = "rfc3961"): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    if (!Number.isInteger(octets) || octets < 1 || octets > 1024) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `prf+ makes 1 to 1024 octets, not ${octets}`);
+    return this.#add(OP_PRF_PLUS, this.#slots.prfSlot(etype, key), seed, octets + 48, octets, variant === "racoon2" ? 1 : 0, PRF_PLUS_GAP);
   }
 
   /**
@@ -174,20 +185,21 @@ export class CryptoBatch {
     return (this.#core.desc >> 2) + i * this.#descWords;
   }
 
-  #place(data: Uint8Array, outLen: number): number {
-    if (!this.fits(data.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
+  #place(data: Uint8Array, outLen: number, gap = 0): number {
+    if (!this.fits(gap + data.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
     const off = this.#cursor;
-    this.#core.bytes().set(data, off);
-    this.#cursor += (data.length + 15) & ~15;
+    this.#core.bytes().set(data, off + gap);
+    this.#cursor += (gap + data.length + 15) & ~15;
     return off;
   }
 
-  #add(op: number, slot: number, input: Uint8Array, outLen: number, aux: number, auxVal: number): number {
+  /** `gap` free octets are laid out in front of the input (and counted in its length). */
+  #add(op: number, slot: number, input: Uint8Array, outLen: number, aux: number, auxVal: number, gap = 0): number {
     this.#checkCurrent();
-    if (!this.fits(input.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
+    if (!this.fits(gap + input.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
     this.#slots.pin(slot);
     this.#pinned.push(slot);
-    const inOff = this.#place(input, outLen);
+    const inOff = this.#place(input, outLen, gap);
     const outOff = this.#cursor;
     // Room for the output plus the confounder-stripping slack the decrypt path uses.
     this.#cursor += (outLen + 79) & ~15;
@@ -197,7 +209,7 @@ export class CryptoBatch {
     d[w + D_OP] = op;
     d[w + D_SLOT] = slot;
     d[w + D_IN] = inOff;
-    d[w + D_INLEN] = input.length;
+    d[w + D_INLEN] = gap + input.length;
     d[w + D_OUT] = outOff;
     d[w + D_RESULT] = 0;
     d[w + D_AUX] = aux;

@@ -32,3 +32,23 @@ export function defaultRandomPool(): RandomPool {
   if (shared === undefined) shared = new RandomPool();
   return shared;
 }
+
+/**
+ * Random 32-bit words for the host side (SPIs, jitter), drawn from a pooled buffer: the OS
+ * CSPRNG is asked once per 1024 words instead of once per word (webcrypto's getRandomValues
+ * costs microseconds per call, more than a whole SPI allocation should).
+ */
+export class RandomWords {
+  readonly #words = new Uint32Array(1024);
+  #next = this.#words.length;
+
+  next(): number {
+    if (this.#next === this.#words.length) {
+      randomFillSync(this.#words);
+      this.#next = 0;
+    }
+    const w = this.#words[this.#next]!;
+    this.#words[this.#next++] = 0;
+    return w;
+  }
+}

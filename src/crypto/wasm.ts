@@ -68,6 +68,9 @@ export const OP_CHECKSUM = 3;
 export const OP_VERIFY = 4;
 export const OP_PRF = 5;
 export const OP_KINK_OPEN = 6;
+export const OP_PRF_PLUS = 7;
+/** Free octets a prf+ input carries in front of its seed (assembly/krb/profile.ts PRF_PLUS_GAP). */
+export const PRF_PLUS_GAP = 64;
 
 export interface Core {
   readonly exports: CoreExports;

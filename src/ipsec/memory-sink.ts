@@ -5,6 +5,7 @@
 // "not found", lifetimes expire (driven by `tick`, so tests control time), and keys are
 // zeroed when an SA goes away.
 
+import { RandomWords } from "../crypto/random-pool.ts";
 import { encKeymatOctets } from "./algorithms.ts";
 import {
   type PolicyId,
@@ -41,9 +42,8 @@ const policyKey = (id: PolicyId) => {
   return `${id.dir}|${s.src}/${s.srcPrefix}|${s.dst}/${s.dstPrefix}|${s.proto}|${s.srcPort}|${s.dstPort}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;
 };
 
-function defaultRandomSpi(): number {
-  return crypto.getRandomValues(new Uint32Array(1))[0]!;
-}
+const spiWords = new RandomWords();
+const defaultRandomSpi = (): number => spiWords.next();
 
 export class MemorySink implements SaSink {
   readonly #sas = new Map<string, MemorySa>();
@@ -244,10 +244,10 @@ function describe(id: SaId): string {
 }
 
 function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
-  if (sa.enc !== undefined) {
-    const want = sa.enc.alg.keyBits.map((b) => encKeymatOctets(sa.enc!.alg, b));
-    if (!want.includes(sa.enc.key.length))
-      throw new SinkError("invalid", `${sa.enc.alg.name} takes ${want.join("/")} key octets, got ${sa.enc.key.length}`, 22, op);
+  const enc = sa.enc;
+  if (enc !== undefined && !enc.alg.keyBits.some((b) => encKeymatOctets(enc.alg, b) === enc.key.length)) {
+    const want = enc.alg.keyBits.map((b) => encKeymatOctets(enc.alg, b));
+    throw new SinkError("invalid", `${enc.alg.name} takes ${want.join("/")} key octets, got ${enc.key.length}`, 22, op);
   }
   if (sa.auth !== undefined && sa.auth.key.length !== sa.auth.alg.keyOctets)
     throw new SinkError("invalid", `${sa.auth.alg.name} takes ${sa.auth.alg.keyOctets} key octets, got ${sa.auth.key.length}`, 22, op);
@@ -257,9 +257,8 @@ function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
 
 /** The sink owns its copy of the keys, so it can zero them when the SA dies. */
 function copySpec(sa: SaSpec): SaSpec {
-  return {
-    ...sa,
-    ...(sa.enc ? { enc: { alg: sa.enc.alg, key: sa.enc.key.slice() } } : {}),
-    ...(sa.auth ? { auth: { alg: sa.auth.alg, key: sa.auth.key.slice() } } : {}),
-  };
+  const copy = { ...sa };
+  if (sa.enc !== undefined) copy.enc = { alg: sa.enc.alg, key: sa.enc.key.slice() };
+  if (sa.auth !== undefined) copy.auth = { alg: sa.auth.alg, key: sa.auth.key.slice() };
+  return copy;
 }

@@ -1530,15 +1530,7 @@ export class KinkEngine {
     role: "initiator" | "responder",
   ): SaSpec {
     const keymat = deriveKeymat(
-      {
-        session: k.session,
-        protocolId: sa.protocolId,
-        spi,
-        ni: k.ni,
-        ...(k.nr && { nr: k.nr }),
-        ...(k.dhSecret && { dhSecret: k.dhSecret }),
-        aesSha1Prf: k.interop.aesSha1Prf,
-      },
+      { session: k.session, protocolId: sa.protocolId, spi, ni: k.ni, nr: k.nr, dhSecret: k.dhSecret, aesSha1Prf: k.interop.aesSha1Prf },
       keymatOctets(sa.enc, sa.auth),
     );
     const keys = splitKeymat(keymat, sa.enc, sa.auth);
@@ -1553,15 +1545,18 @@ export class KinkEngine {
       lifetime.hardBytes = sa.lifeKilobytes * 1024;
       if (role === "initiator") lifetime.softBytes = Math.floor(lifetime.hardBytes * (0.8 + 0.1 * this.#unit()));
     }
-    return {
+    // Built field by field (no spread): one is made per SA direction on the hot path.
+    const spec: { -readonly [K in keyof SaSpec]: SaSpec[K] } = {
       id: { dst, spi, proto: sa.protocol },
       src,
       mode: sa.mode,
       reqid: config.reqid ?? 0,
-      ...keys,
       lifetime,
       replayWindow: config.replayWindow ?? 32,
     };
+    if (keys.enc !== undefined) spec.enc = keys.enc;
+    if (keys.auth !== undefined) spec.auth = keys.auth;
+    return spec;
   }
 
   #newPair(

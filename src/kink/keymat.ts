@@ -6,7 +6,7 @@
 // The encryption key (and salt) comes first, the authentication key next (kink.md §7.4).
 
 import type { AesSha1PrfVariant } from "../crypto/kerberos.ts";
-import { prf } from "../crypto/kerberos.ts";
+import { CryptoBatch } from "../crypto/batch.ts";
 import { type AuthAlgorithm, type EncAlgorithm, encKeymatOctets } from "../ipsec/algorithms.ts";
 import type { AlgorithmKey } from "../ipsec/sink.ts";
 import type { SessionKey } from "../wire/decode.ts";
@@ -20,9 +20,9 @@ export interface KeymatInput {
   readonly spi: number;
   /** Bodies of the initiator's and (if sent) the responder's Nonce payloads. */
   readonly ni: Uint8Array;
-  readonly nr?: Uint8Array;
+  readonly nr?: Uint8Array | undefined;
   /** g(qm)^xy with PFS, big-endian at the group's full length. */
-  readonly dhSecret?: Uint8Array;
+  readonly dhSecret?: Uint8Array | undefined;
   /** AES-SHA1 PRF reading (kink.md §5.4): racoon2's 20 octets or the libraries' 16. */
   readonly aesSha1Prf: AesSha1PrfVariant;
 }
@@ -39,33 +39,20 @@ export function keymatSeed(input: KeymatInput): Uint8Array {
   return seed;
 }
 
-/** `octets` of KEYMAT. Intermediate blocks are zeroed; the caller zeroes the result when done. */
+/** `octets` of KEYMAT, the whole prf+ chain in one WASM operation. The caller zeroes the result when done. */
 export function deriveKeymat(input: KeymatInput, octets: number): Uint8Array {
   const { etype, key } = input.session;
-  const opts = { aesSha1Prf: input.aesSha1Prf };
   const seed = keymatSeed(input);
-  const out = new Uint8Array(octets);
-  let block = prf(etype, key, seed, opts);
-  let filled = 0;
-  for (;;) {
-    out.set(block.subarray(0, Math.min(block.length, octets - filled)), filled);
-    filled += block.length;
-    if (filled >= octets) break;
-    const next = new Uint8Array(block.length + seed.length);
-    next.set(block, 0);
-    next.set(seed, block.length);
-    block.fill(0);
-    block = prf(etype, key, next, opts);
-    next.fill(0);
-  }
-  block.fill(0);
+  const batch = new CryptoBatch();
+  const op = batch.prfPlus(etype, key, seed, octets, input.aesSha1Prf);
   seed.fill(0);
-  return out;
+  batch.run();
+  return batch.output(op);
 }
 
 export interface SaKeys {
-  readonly enc?: AlgorithmKey<EncAlgorithm>;
-  readonly auth?: AlgorithmKey<AuthAlgorithm>;
+  enc?: AlgorithmKey<EncAlgorithm>;
+  auth?: AlgorithmKey<AuthAlgorithm>;
 }
 
 /** KEYMAT octets the algorithms take: encryption key + salt, then authentication key. */
@@ -76,8 +63,8 @@ export function keymatOctets(enc: { alg: EncAlgorithm; keyBits: number } | undef
 /** Splits KEYMAT into the SA's keys (copies; KEYMAT can be zeroed afterwards). */
 export function splitKeymat(keymat: Uint8Array, enc: { alg: EncAlgorithm; keyBits: number } | undefined, auth: AuthAlgorithm | undefined): SaKeys {
   const encLen = enc ? encKeymatOctets(enc.alg, enc.keyBits) : 0;
-  return {
-    ...(enc && { enc: { alg: enc.alg, key: keymat.slice(0, encLen) } }),
-    ...(auth && { auth: { alg: auth, key: keymat.slice(encLen, encLen + auth.keyOctets) } }),
-  };
+  const keys: SaKeys = {};
+  if (enc) keys.enc = { alg: enc.alg, key: keymat.slice(0, encLen) };
+  if (auth) keys.auth = { alg: auth, key: keymat.slice(encLen, encLen + auth.keyOctets) };
+  return keys;
 }

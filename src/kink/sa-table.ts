@@ -48,15 +48,61 @@ export interface SaPair extends TimerOwner {
   timerGeneration: number;
 }
 
+/**
+ * Pairs by a 32-bit SPI plus the fields that complete the identity (`same`). SPIs are random, so
+ * two live pairs rarely share one: the first sits in a number-keyed Map (no key string per
+ * lookup on the hot path), and the rare second under a string key built from the full identity.
+ */
+class SpiIndex<K> {
+  readonly #bySpi = new Map<number, SaPair>();
+  readonly #shared = new Map<string, SaPair>();
+  readonly #same: (p: SaPair, k: K) => boolean;
+  readonly #fullKey: (k: K) => string;
+
+  constructor(same: (p: SaPair, k: K) => boolean, fullKey: (k: K) => string) {
+    this.#same = same;
+    this.#fullKey = fullKey;
+  }
+
+  get size(): number {
+    return this.#bySpi.size + this.#shared.size;
+  }
+
+  get(spi: number, k: K): SaPair | undefined {
+    const p = this.#bySpi.get(spi >>> 0);
+    if (p !== undefined && this.#same(p, k)) return p;
+    return this.#shared.size === 0 ? undefined : this.#shared.get(this.#fullKey(k));
+  }
+
+  set(spi: number, k: K, pair: SaPair): void {
+    const p = this.#bySpi.get(spi >>> 0);
+    if (p === undefined || this.#same(p, k)) this.#bySpi.set(spi >>> 0, pair);
+    else this.#shared.set(this.#fullKey(k), pair);
+  }
+
+  /** Removes the entry for (spi, k) if it is `pair`. */
+  delete(spi: number, k: K, pair: SaPair): void {
+    if (this.#bySpi.get(spi >>> 0) === pair) this.#bySpi.delete(spi >>> 0);
+    else if (this.#shared.size > 0 && this.#shared.get(this.#fullKey(k)) === pair) this.#shared.delete(this.#fullKey(k));
+  }
+
+  values(): IterableIterator<SaPair> {
+    return [...this.#bySpi.values(), ...this.#shared.values()].values();
+  }
+}
+
+const sameInbound = (p: SaPair, id: SaId) => p.inbound.dst === id.dst && p.inbound.proto === id.proto;
+const sameOutbound = (p: SaPair, id: SaId) => p.outbound.dst === id.dst && p.outbound.proto === id.proto;
+const samePeerOutbound = (p: SaPair, k: { principal: string; proto: SaId["proto"] }) => p.principal === k.principal && p.outbound.proto === k.proto;
 /** Kernel identity of an SA: protocol, destination, SPI. */
 const saKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
-const outboundKey = (principal: string, id: SaId) => `${principal}|${id.proto}|${id.spi >>> 0}`;
 
 export class SaTable {
-  readonly #byInbound = new Map<string, SaPair>();
-  readonly #byOutbound = new Map<string, SaPair>();
+  readonly #byInbound = new SpiIndex<SaId>(sameInbound, saKey);
+  /** Outbound SAs by the principal that negotiated them and protocol (a DELETE names SPIs of its sender's inbound SAs). */
+  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }>(samePeerOutbound, (k) => `${k.principal}|${k.proto}|${k.spi >>> 0}`);
   /** Outbound SAs by their kernel identity (destination, protocol, SPI), whoever negotiated them. */
-  readonly #byOutboundId = new Map<string, SaPair>();
+  readonly #byOutboundId = new SpiIndex<SaId>(sameOutbound, saKey);
   readonly #byPrincipal = new Map<string, Set<SaPair>>();
 
   get size(): number {
@@ -64,9 +110,9 @@ export class SaTable {
   }
 
   add(pair: SaPair): void {
-    this.#byInbound.set(saKey(pair.inbound), pair);
-    this.#byOutbound.set(outboundKey(pair.principal, pair.outbound), pair);
-    this.#byOutboundId.set(saKey(pair.outbound), pair);
+    this.#byInbound.set(pair.inbound.spi, pair.inbound, pair);
+    this.#byOutbound.set(pair.outbound.spi, { principal: pair.principal, proto: pair.outbound.proto, spi: pair.outbound.spi }, pair);
+    this.#byOutboundId.set(pair.outbound.spi, pair.outbound, pair);
     let set = this.#byPrincipal.get(pair.principal);
     if (set === undefined) {
       set = new Set();
@@ -77,9 +123,9 @@ export class SaTable {
 
   remove(pair: SaPair): void {
     pair.state = "gone";
-    if (this.#byInbound.get(saKey(pair.inbound)) === pair) this.#byInbound.delete(saKey(pair.inbound));
-    if (this.#byOutbound.get(outboundKey(pair.principal, pair.outbound)) === pair) this.#byOutbound.delete(outboundKey(pair.principal, pair.outbound));
-    if (this.#byOutboundId.get(saKey(pair.outbound)) === pair) this.#byOutboundId.delete(saKey(pair.outbound));
+    this.#byInbound.delete(pair.inbound.spi, pair.inbound, pair);
+    this.#byOutbound.delete(pair.outbound.spi, { principal: pair.principal, proto: pair.outbound.proto, spi: pair.outbound.spi }, pair);
+    this.#byOutboundId.delete(pair.outbound.spi, pair.outbound, pair);
     const set = this.#byPrincipal.get(pair.principal);
     if (set !== undefined) {
       set.delete(pair);
@@ -88,17 +134,17 @@ export class SaTable {
   }
 
   byInbound(id: SaId): SaPair | undefined {
-    return this.#byInbound.get(saKey(id));
+    return this.#byInbound.get(id.spi, id);
   }
 
   /** The pair whose outbound SA (the peer's inbound) has this SPI, if `principal` created it. */
   byOutbound(principal: string, proto: SaId["proto"], spi: number): SaPair | undefined {
-    return this.#byOutbound.get(`${principal}|${proto}|${spi >>> 0}`);
+    return this.#byOutbound.get(spi, { principal, proto, spi });
   }
 
   /** The pair whose outbound SA is `id`, negotiated by any principal (expiry events; "not yours" vs "unknown" on DELETE). */
   byOutboundId(id: SaId): SaPair | undefined {
-    return this.#byOutboundId.get(saKey(id));
+    return this.#byOutboundId.get(id.spi, id);
   }
 
   ofPrincipal(principal: string): readonly SaPair[] {

@@ -233,8 +233,10 @@ function checkAuthenticated(req: ApReq, server: Principal, tkt: EncTicketPart, a
   }
   if (opts.replayCache) {
     const verdict = opts.replayCache.check(replayEntryFor(auth, server.name, server.realm), now);
-    const err = replayError(verdict, formatPrincipal(client.name, client.realm));
-    if (err) throw new ApReqError(err.code, err.detail, err.hint, ctx);
+    if (verdict !== "ok") {
+      const err = replayError(verdict, formatPrincipal(client.name, client.realm))!;
+      throw new ApReqError(err.code, err.detail, err.hint, ctx);
+    }
   }
   const out: VerifiedApReq = { client, server, sessionKey, ctime: auth.ctime, cusec: auth.cusec, ticket: tkt, authenticator: auth, apOptions: req.apOptions };
   if (kvno !== undefined) out.kvno = kvno;

@@ -8,10 +8,28 @@ import type { SessionKey } from "./decode.ts";
 import type { KinkSealer } from "./kink-message.ts";
 
 export function sessionKeySealer(session: SessionKey): KinkSealer {
-  const e = requireEnctype(session.etype);
-  requireKey(e, session.key);
-  return {
-    encrypt: (plaintext) => encrypt(e.etype, session.key, KINK_KEY_USAGE_ENCRYPT, plaintext),
-    checksum: (data) => makeChecksum(e.cksumType, session.key, KINK_KEY_USAGE_CKSUM, data),
-  };
+  return new SessionKeySealer(session);
+}
+
+/** A class, not a pair of closures: one is made per protected message on the hot path. */
+class SessionKeySealer implements KinkSealer {
+  readonly #etype: number;
+  readonly #cksumType: number;
+  readonly #key: Uint8Array;
+
+  constructor(session: SessionKey) {
+    const e = requireEnctype(session.etype);
+    requireKey(e, session.key);
+    this.#etype = e.etype;
+    this.#cksumType = e.cksumType;
+    this.#key = session.key;
+  }
+
+  encrypt(plaintext: Uint8Array): Uint8Array {
+    return encrypt(this.#etype, this.#key, KINK_KEY_USAGE_ENCRYPT, plaintext);
+  }
+
+  checksum(data: Uint8Array): Uint8Array {
+    return makeChecksum(this.#cksumType, this.#key, KINK_KEY_USAGE_CKSUM, data);
+  }
 }

@@ -142,4 +142,39 @@ test("verifyChecksum equals the batch verify on random data (constant-time path 
   }
 });
 
+/** prf+ spelled out with single prf calls: K1 = prf(seed), Kn = prf(K(n-1) | seed) [RFC 4430 §7]. */
+function prfPlusBySteps(etype: number, key: Uint8Array, seed: Uint8Array, octets: number, variant: "rfc3961" | "racoon2"): Uint8Array {
+  const out: number[] = [];
+  let block = prf(etype, key, seed, { aesSha1Prf: variant });
+  for (;;) {
+    out.push(...block);
+    if (out.length >= octets) return Uint8Array.from(out.slice(0, octets));
+    block = prf(etype, key, Uint8Array.from([...block, ...seed]), { aesSha1Prf: variant });
+  }
+}
+
+test("prf+ in one operation equals the chained single prf calls, every enctype, both AES-SHA1 readings", () => {
+  const b = new CryptoBatch();
+  const checks: (() => void)[] = [];
+  for (const e of ENCTYPES) {
+    for (const variant of ["rfc3961", "racoon2"] as const) {
+      for (const octets of [1, 16, 20, 36, 52, 100]) {
+        const key = rng.bytes(e.keyLength);
+        const seed = rng.bytes(5 + rng.int(300));
+        const i = b.prfPlus(e.etype, key, seed, octets, variant);
+        checks.push(() => assert.equal(buf(b.output(i)), buf(prfPlusBySteps(e.etype, key, seed, octets, variant)), `${e.name} ${variant} ${octets}`));
+      }
+    }
+  }
+  assert.is(b.run(), 0);
+  for (const c of checks) c();
+  for (const bad of [0, -1, 1025, 2.5]) {
+    assert.throws(
+      () => new CryptoBatch().prfPlus(17, rng.bytes(16), rng.bytes(20), bad),
+      (e: unknown) => e instanceof CryptoError,
+      `octets ${bad}`,
+    );
+  }
+});
+
 test.run();

@@ -174,16 +174,18 @@ function numericValue(a: SaAttribute, named: SaAttribute, fail: Fail, at: number
   return value;
 }
 
+/** Defined once: transformView runs for every transform of every CREATE a responder reads. */
+const failInTransform: Fail = (reason, field, detail, at = 0) => {
+  throw new KinkError(reason, { kind: "notify", notifyType: NOTIFY_PAYLOAD_MALFORMED }, field, at, `${detail} (offset within the Transform payload)`);
+};
+
 /**
  * The engine's view of a transform it did not decode itself (decoding already applied these
  * rules). Error offsets are relative to the Transform payload's first octet.
  */
 export function transformView(t: Transform): TransformView {
-  const fail: Fail = (reason, field, detail, at = 0) => {
-    throw new KinkError(reason, { kind: "notify", notifyType: NOTIFY_PAYLOAD_MALFORMED }, field, at, `${detail} (offset within the Transform payload)`);
-  };
   const meanings: Meanings = { spec: {}, unknown: [] };
-  checkAttributes(t.attributes, TRANSFORM_ATTRIBUTES_AT, fail, meanings);
+  checkAttributes(t.attributes, TRANSFORM_ATTRIBUTES_AT, failInTransform, meanings);
   return { ...meanings.spec, unknown: meanings.unknown };
 }
 
