@@ -90,6 +90,9 @@ export async function keytabFor(kdc: MitKdc, principal: string, enctypes?: strin
   return parseKeytab(await readFile(path));
 }
 
+/** The transports' own log: warnings (send failures) and errors (an engine that threw on a batch) go to stderr. */
+const logger = pino({ name: "kink-peers", level: "warn" }, pino.destination({ fd: 2, sync: true }));
+
 /** Opens both endpoints on ephemeral ports, each engine knowing the other's port. */
 export async function startPair(kdc: MitKdc, family: 4 | 6, a: SideOptions, b: SideOptions): Promise<[Side, Side]> {
   const address = family === 4 ? "127.0.0.1" : "::1";
@@ -117,9 +120,6 @@ async function freePort(address: string): Promise<number> {
   await t.close();
   return port;
 }
-
-/** The transports' own log: warnings (send failures) and errors (an engine that threw on a batch) go to stderr. */
-const logger = pino({ name: "kink-peers", level: "warn" }, pino.destination({ fd: 2, sync: true }));
 
 /** A side started again on the same address and port (a daemon restart: new engine, new epoch, empty sink). */
 export async function restartSide(kdc: MitKdc, old: Side, o: SideOptions, other: Side): Promise<Side> {
