@@ -1,12 +1,16 @@
-// Two kinkd engines talking KINK over real UDP sockets on loopback (127.0.0.1 or ::1), each
-// with its own MemorySink and keytab, tickets from a real MIT KDC (mit-kdc.ts). A link filter
-// on each side can drop, duplicate or hold back datagrams, so loss, duplication and reordering
-// are played on the real path. Every engine event is recorded and can be awaited.
+// Two kinkd engines talking KINK over real UDP on loopback (127.0.0.1 or ::1), each served by
+// the daemon's own KinkEndpoint over a UdpTransport (so batching and socket selection are the
+// production ones), with its own MemorySink and keytab, tickets from a real MIT KDC
+// (mit-kdc.ts). A link filter between each driver and its endpoint's send can drop, duplicate or
+// hold back datagrams, so loss, duplication and reordering are played on the real path. Every
+// engine event is recorded and can be awaited.
 
-import { createSocket, type Socket } from "node:dgram";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
+import { KinkEndpoint, type SendDatagrams } from "../../src/daemon/kink-endpoint.ts";
+import { TransportError, UdpTransport } from "../../src/daemon/udp-transport.ts";
 import type { AuthAlgorithm, EncAlgorithm } from "../../src/ipsec/algorithms.ts";
 import { authAlgorithmByName, encAlgorithmByName } from "../../src/ipsec/algorithms.ts";
 import { MemorySink } from "../../src/ipsec/memory-sink.ts";
@@ -86,35 +90,44 @@ export async function keytabFor(kdc: MitKdc, principal: string, enctypes?: strin
   return parseKeytab(await readFile(path));
 }
 
-/** Binds both sockets, then builds both engines so each knows the other's port. */
+/** The transports' own log: warnings (send failures) and errors (an engine that threw on a batch) go to stderr. */
+const logger = pino({ name: "kink-peers", level: "warn" }, pino.destination({ fd: 2, sync: true }));
+
+/** Opens both endpoints on ephemeral ports, each engine knowing the other's port. */
 export async function startPair(kdc: MitKdc, family: 4 | 6, a: SideOptions, b: SideOptions): Promise<[Side, Side]> {
   const address = family === 4 ? "127.0.0.1" : "::1";
-  const sa = await bind(family, address, 0);
-  const sb = await bind(family, address, 0);
   const realm = kdc.realm;
   const full = (p: string) => `${p}@${realm}`;
-  const A = await side(kdc, sa, address, a, { address, port: sb.address().port, principal: full(b.principal) });
-  const B = await side(kdc, sb, address, b, { address, port: sa.address().port, principal: full(a.principal) });
-  return [A, B];
+  // A's engine is built when A's endpoint opens and must know B's port by then, and B's the
+  // other way round: B's port is found by binding port 0 and closing again, then B opens on it.
+  // Another process may take that port in between; then the pair is started again.
+  for (let attempt = 1; ; attempt++) {
+    const portB = await freePort(address);
+    const A = await side(kdc, address, 0, a, { address, port: portB, principal: full(b.principal) });
+    try {
+      const B = await side(kdc, address, portB, b, { address, port: A.port, principal: full(a.principal) });
+      return [A, B];
+    } catch (error) {
+      await A.close();
+      if (!(error instanceof TransportError && error.code === "EADDRINUSE") || attempt === 5) throw error;
+    }
+  }
 }
 
-function bind(family: 4 | 6, address: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket({ type: family === 4 ? "udp4" : "udp6", ipv6Only: family === 6 });
-    s.once("error", reject);
-    s.bind(port, address, () => resolve(s));
-  });
+async function freePort(address: string): Promise<number> {
+  const t = await UdpTransport.open({ addresses: [address], port: 0, logger }, () => {});
+  const port = t.endpoints[0]!.port;
+  await t.close();
+  return port;
 }
 
 /** A side started again on the same address and port (a daemon restart: new engine, new epoch, empty sink). */
 export async function restartSide(kdc: MitKdc, old: Side, o: SideOptions, other: Side): Promise<Side> {
   await old.close();
-  const family = old.address.includes(":") ? 6 : 4;
-  const socket = await bind(family, old.address, old.port);
-  return side(kdc, socket, old.address, o, { address: other.address, port: other.port, principal: other.principal });
+  return side(kdc, old.address, old.port, o, { address: other.address, port: other.port, principal: other.principal });
 }
 
-async function side(kdc: MitKdc, socket: Socket, address: string, o: SideOptions, other: { address: string; port: number; principal: string }): Promise<Side> {
+async function side(kdc: MitKdc, address: string, port: number, o: SideOptions, other: { address: string; port: number; principal: string }): Promise<Side> {
   const realm = kdc.realm;
   const me: Principal = parsePrincipal(o.principal, { defaultRealm: realm });
   const offset = o.clockOffsetMs ?? 0;
@@ -144,22 +157,61 @@ async function side(kdc: MitKdc, socket: Socket, address: string, o: SideOptions
   const wire: Uint8Array[] = [];
   const held: OutboundDatagram[] = [];
   let sent = 0;
+  let link: Side["link"] = () => "send";
+  // The endpoint's send, handed to the driver factory below; the link filter sits in front of it.
+  let transmit: SendDatagrams = () => {};
   const put = (d: OutboundDatagram) => {
     wire.push(d.data);
-    socket.send(d.data, d.to.port, d.to.address);
+    transmit([d]);
   };
-  const s: Side = {
+  const endpoint = await KinkEndpoint.open({ addresses: [address], port, logger }, (send) => {
+    transmit = send;
+    return new KinkDriver({
+      engine,
+      sink,
+      tickets: ticketsFromCache(cache),
+      now,
+      send: (out) => {
+        for (const d of out) {
+          const action = link(d, ++sent);
+          if (action === "drop") continue;
+          if (action === "hold") {
+            held.push(d);
+            continue;
+          }
+          put(d);
+          if (action === "dup") put(d);
+        }
+      },
+    });
+  });
+  const driver = endpoint.driver;
+  driver.on("event", (e) => {
+    events.push(e);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i]!.pred(e)) {
+        waiters[i]!.resolve(e);
+        waiters.splice(i, 1);
+      }
+    }
+  });
+  return {
     name: o.name,
     principal: `${o.principal}@${realm}`,
     address,
-    port: socket.address().port,
+    port: endpoint.endpoints[0]!.port,
     engine,
-    driver: undefined as unknown as KinkDriver,
+    driver,
     sink,
     events,
     wire,
     held,
-    link: () => "send",
+    get link() {
+      return link;
+    },
+    set link(f) {
+      link = f;
+    },
     release() {
       for (const d of held.splice(0)) put(d);
     },
@@ -177,43 +229,8 @@ async function side(kdc: MitKdc, socket: Socket, address: string, o: SideOptions
         });
       });
     },
-    async close() {
-      driver.close();
-      await new Promise<void>((r) => socket.close(() => r()));
-    },
+    close: () => endpoint.close(),
   };
-  const driver = new KinkDriver({
-    engine,
-    sink,
-    tickets: ticketsFromCache(cache),
-    now,
-    send: (out) => {
-      for (const d of out) {
-        const action = s.link(d, ++sent);
-        if (action === "drop") continue;
-        if (action === "hold") {
-          held.push(d);
-          continue;
-        }
-        put(d);
-        if (action === "dup") put(d);
-      }
-    },
-  });
-  (s as { driver: KinkDriver }).driver = driver;
-  driver.on("event", (e) => {
-    events.push(e);
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i]!.pred(e)) {
-        waiters[i]!.resolve(e);
-        waiters.splice(i, 1);
-      }
-    }
-  });
-  socket.on("message", (data, rinfo) => {
-    driver.receive([{ data, from: { address: rinfo.address, port: rinfo.port }, local: { address, port: socket.address().port } }]);
-  });
-  return s;
 }
 
 /** A peer entry for the other side, initiating to it. */
