@@ -67,6 +67,12 @@ const NFOLD_SLOTS: i32 = 64;
 const NFOLD_TAGS: usize = memory.data(NFOLD_SLOTS * 8, 16);
 const NFOLD_VALUES: usize = memory.data(NFOLD_SLOTS * 16, 16);
 
+// "prf" n-folded for 16- and 8-octet blocks (every new session key derives its PRF key from it).
+const PRF_FOLDED_16: usize = memory.data(16, 16);
+const PRF_FOLDED_8: usize = memory.data(8, 8);
+/** [0]: the 8-octet fold is ready, [1]: the 16-octet one. */
+const PRF_FOLDED_READY: usize = memory.data(2);
+
 /** ASCII "prf" and "kerberos" (RFC 3961 §5.3 PRF constant, §5.3 string-to-key constant). */
 export const PRF_CONST: usize = memory.data<u8>([0x70, 0x72, 0x66]);
 export const KERBEROS_CONST: usize = memory.data<u8>([0x6b, 0x65, 0x72, 0x62, 0x65, 0x72, 0x6f, 0x73]);
@@ -142,6 +148,7 @@ function dkRfc3961(etype: i32, baseKs: usize, constant: usize, constLen: i32, ds
   const kb = keyBytes(etype);
   if (constLen == bs) memory.copy(BLOCK, constant, <usize>bs);
   else if (constLen == 5) nfoldUsageConstant(constant, bs);
+  else if (constant == PRF_CONST) nfoldPrfConstant(bs);
   else nfold(constant, constLen, BLOCK, bs);
   for (let n = 0; n < kb; n += bs) {
     encryptBlock(kind, baseKs, BLOCK, BLOCK);
@@ -161,6 +168,16 @@ function nfoldUsageConstant(constant: usize, bs: i32): void {
   if (load<u64>(t) != tag) {
     nfold(constant, 5, v, bs);
     store<u64>(t, tag);
+  }
+  memory.copy(BLOCK, v, <usize>bs);
+}
+
+/** n-fold of "prf" into BLOCK: folded once per block size (8 or 16), then copied. */
+function nfoldPrfConstant(bs: i32): void {
+  const v = bs == 16 ? PRF_FOLDED_16 : PRF_FOLDED_8;
+  if (load<u8>(PRF_FOLDED_READY + <usize>(bs >> 4)) == 0) {
+    nfold(PRF_CONST, 3, v, bs);
+    store<u8>(PRF_FOLDED_READY + <usize>(bs >> 4), 1);
   }
   memory.copy(BLOCK, v, <usize>bs);
 }

@@ -26,6 +26,7 @@ export class SlotCache {
   readonly #slotSize: number;
   /** hash → slot; a hash collision is detected by comparing the slot's stored key. */
   readonly #index = new Map<number, number>();
+  /** Hash each slot is indexed under; NaN for a free slot (never a Map key). */
   #hashOf: Float64Array;
   #ref: Uint8Array;
   #pins: Uint16Array;
@@ -44,7 +45,7 @@ export class SlotCache {
     this.#slotBase = this.#core.exports.slotPtr(0);
     this.#slotSize = this.#core.exports.slotPtr(1) - this.#slotBase;
     const initial = Math.min(this.capacity, 64);
-    this.#hashOf = new Float64Array(initial).fill(-1);
+    this.#hashOf = new Float64Array(initial).fill(Number.NaN);
     this.#ref = new Uint8Array(initial);
     this.#pins = new Uint16Array(initial);
     this.#grow(initial);
@@ -127,8 +128,8 @@ export class SlotCache {
 
   #forget(slot: number): void {
     const h = this.#hashOf[slot] as number;
-    if (h >= 0 && this.#index.get(h) === slot) this.#index.delete(h);
-    this.#hashOf[slot] = -1;
+    if (this.#index.get(h) === slot) this.#index.delete(h);
+    this.#hashOf[slot] = Number.NaN;
     this.#ref[slot] = 0;
     this.#core.exports.slotClear(slot);
   }
@@ -157,7 +158,7 @@ export class SlotCache {
   #grow(n: number): void {
     if (this.#core.growSlots(n) < n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
     if (n > this.#hashOf.length) {
-      const h = new Float64Array(n).fill(-1);
+      const h = new Float64Array(n).fill(Number.NaN);
       h.set(this.#hashOf);
       this.#hashOf = h;
       const r = new Uint8Array(n);
@@ -170,13 +171,17 @@ export class SlotCache {
   }
 }
 
-/** FNV-1a over (etype, kind, usage, key) as a non-negative 32-bit number. Not a secret-keyed hash: lookups verify the key bytes. */
+/**
+ * FNV-1a over (etype, kind, usage, key) as a signed 32-bit number (a small integer to V8; an
+ * unsigned one ≥ 2^31 would be boxed on every lookup). Not a secret-keyed hash: lookups verify
+ * the key bytes.
+ */
 function hashKey(etype: number, key: Uint8Array, usage: number, kind: number): number {
   let h = 0x811c9dc5 ^ etype;
   h = Math.imul(h, 0x01000193) ^ kind;
   h = Math.imul(h, 0x01000193) ^ usage;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ (key[i] as number), 0x01000193);
-  return h >>> 0;
+  return h | 0;
 }
 
 let shared: SlotCache | undefined;

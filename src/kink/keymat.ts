@@ -32,8 +32,13 @@ export function keymatSeed(input: KeymatInput): Uint8Array {
   const nr = input.nr ?? new Uint8Array(0);
   const seed = new Uint8Array(dh.length + 5 + input.ni.length + nr.length);
   seed.set(dh, 0);
-  seed[dh.length] = input.protocolId;
-  new DataView(seed.buffer).setUint32(dh.length + 1, input.spi >>> 0);
+  // Octet by octet: a DataView would make V8 give this small on-heap array its own ArrayBuffer.
+  const p = dh.length;
+  seed[p] = input.protocolId;
+  seed[p + 1] = input.spi >>> 24;
+  seed[p + 2] = input.spi >>> 16;
+  seed[p + 3] = input.spi >>> 8;
+  seed[p + 4] = input.spi;
   seed.set(input.ni, dh.length + 5);
   seed.set(nr, dh.length + 5 + input.ni.length);
   return seed;

@@ -23,9 +23,7 @@ export function notify(notifyType: number, protocolId = 0, spi?: number, data: U
 
 /** An AH/ESP SPI as its 4 octets, big-endian [RFC 2408 §3.14, §3.15]. */
 export function spiOctets(spi: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, spi >>> 0);
-  return b;
+  return Uint8Array.of(spi >>> 24, spi >>> 16, spi >>> 8, spi);
 }
 
 /** GETTGT: KINK_TGT_REQ alone, unauthenticated [RFC 4430 §4.2.4, §6.6]. */

@@ -51,7 +51,8 @@ export interface SaPair extends TimerOwner {
 /**
  * Pairs by a 32-bit SPI plus the fields that complete the identity (`same`). SPIs are random, so
  * two live pairs rarely share one: the first sits in a number-keyed Map (no key string per
- * lookup on the hot path), and the rare second under a string key built from the full identity.
+ * lookup on the hot path; `spi | 0` keeps the key a small integer where `>>> 0` would box SPIs
+ * ≥ 2^31), and the rare second under a string key built from the full identity.
  */
 class SpiIndex<K> {
   readonly #bySpi = new Map<number, SaPair>();
@@ -69,20 +70,20 @@ class SpiIndex<K> {
   }
 
   get(spi: number, k: K): SaPair | undefined {
-    const p = this.#bySpi.get(spi >>> 0);
+    const p = this.#bySpi.get(spi | 0);
     if (p !== undefined && this.#same(p, k)) return p;
     return this.#shared.size === 0 ? undefined : this.#shared.get(this.#fullKey(k));
   }
 
   set(spi: number, k: K, pair: SaPair): void {
-    const p = this.#bySpi.get(spi >>> 0);
-    if (p === undefined || this.#same(p, k)) this.#bySpi.set(spi >>> 0, pair);
+    const p = this.#bySpi.get(spi | 0);
+    if (p === undefined || this.#same(p, k)) this.#bySpi.set(spi | 0, pair);
     else this.#shared.set(this.#fullKey(k), pair);
   }
 
   /** Removes the entry for (spi, k) if it is `pair`. */
   delete(spi: number, k: K, pair: SaPair): void {
-    if (this.#bySpi.get(spi >>> 0) === pair) this.#bySpi.delete(spi >>> 0);
+    if (this.#bySpi.get(spi | 0) === pair) this.#bySpi.delete(spi | 0);
     else if (this.#shared.size > 0 && this.#shared.get(this.#fullKey(k)) === pair) this.#shared.delete(this.#fullKey(k));
   }
 
