@@ -170,13 +170,22 @@ type ResponderItem =
   | { readonly ok: false; readonly payloads: IsakmpPayload[] };
 
 type Continuation =
-  | { readonly kind: "exchange-ticket"; readonly ex: Exchange }
   | { readonly kind: "exchange-spi"; readonly ex: Exchange }
   | { readonly kind: "exchange-optimistic"; readonly ex: Exchange }
   | { readonly kind: "exchange-install"; readonly ex: Exchange }
   | { readonly kind: "responder-spi"; readonly rc: ResponderCreate }
   | { readonly kind: "responder-install"; readonly rc: ResponderCreate; readonly reply: Uint8Array; readonly ackReq: boolean }
   | { readonly kind: "fire-and-forget"; readonly what: string };
+
+/**
+ * One SinkJob: the sink work of every continuation started during one engine call, in order.
+ * Each continuation owns a contiguous run of the ops and resumes with its run of the results,
+ * so a batch of 64 CREATEs costs the sink one batch, not 64 (one netlink round for XFRM).
+ */
+interface SinkBatch {
+  readonly ops: SinkOp[];
+  readonly parts: { readonly k: Continuation; readonly from: number; readonly to: number }[];
+}
 
 type TimerTarget = (Exchange & { readonly tag: "exchange" }) | (ReplyRecord & { readonly tag: "reply" }) | (SaPair & { readonly tag: "pair" });
 
@@ -206,7 +215,11 @@ export class KinkEngine {
   readonly #exchanges = new Map<number, Exchange>();
   readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
-  readonly #jobs = new Map<number, Continuation & { readonly ops: readonly SinkOp[] }>();
+  readonly #jobs = new Map<number, SinkBatch>();
+  /** Exchanges waiting for a ticket, by TicketJob id. */
+  readonly #ticketJobs = new Map<number, Exchange>();
+  /** Sink work gathered during the current engine call; #drain sends it as one SinkJob. */
+  #pendingSink: SinkBatch = { ops: [], parts: [] };
   readonly #timers = new TimerQueue<TimerTarget>();
   #tgt: Credentials | undefined;
   #nextXid: number;
@@ -377,11 +390,17 @@ export class KinkEngine {
 
   /** Resumes the work waiting for a sink batch. */
   sinkDone(jobId: number, results: readonly SinkResult[], now: number): EngineOutput {
-    const k = this.#jobs.get(jobId);
-    if (k === undefined) return this.#drain();
+    const job = this.#jobs.get(jobId);
+    if (job === undefined) return this.#drain();
     this.#jobs.delete(jobId);
     // The sink has taken its copy of the keys: ours are zeroed now.
-    for (const op of k.ops) if (op.op === "addSa" || op.op === "updateSa") wipeSaKeys(op.sa);
+    for (const op of job.ops) if (op.op === "addSa" || op.op === "updateSa") wipeSaKeys(op.sa);
+    for (const part of job.parts) this.#resume(part.k, part.from === 0 && part.to === results.length ? results : results.slice(part.from, part.to), now);
+    return this.#drain();
+  }
+
+  /** Resumes one continuation with the results of its own sink operations. */
+  #resume(k: Continuation, results: readonly SinkResult[], now: number): void {
     switch (k.kind) {
       case "exchange-spi":
         this.#exchangeSpis(k.ex, results, now);
@@ -401,18 +420,14 @@ export class KinkEngine {
       case "fire-and-forget":
         this.#reportSinkErrors(k.what, results);
         break;
-      case "exchange-ticket":
-        break;
     }
-    return this.#drain();
   }
 
   /** Resumes an exchange waiting for a ticket. */
   ticketDone(jobId: number, result: TicketResult, now: number): EngineOutput {
-    const k = this.#jobs.get(jobId);
-    this.#jobs.delete(jobId);
-    if (k?.kind === "exchange-ticket") {
-      const ex = k.ex;
+    const ex = this.#ticketJobs.get(jobId);
+    this.#ticketJobs.delete(jobId);
+    if (ex !== undefined) {
       if (!result.ok) {
         this.#fail(ex, `no ticket for ${formatPrincipal(ex.server.name, ex.server.realm)}: ${result.error.message}`);
       } else if (ex.phase !== "done") {
@@ -453,15 +468,22 @@ export class KinkEngine {
   // Output plumbing
 
   #drain(): EngineOutput {
+    if (this.#pendingSink.parts.length > 0) {
+      const id = this.#nextJob++;
+      this.#jobs.set(id, this.#pendingSink);
+      this.#out.sink.push({ id, ops: this.#pendingSink.ops });
+      this.#pendingSink = { ops: [], parts: [] };
+    }
     const out = this.#out;
     this.#out = { send: [], sink: [], tickets: [], events: [] };
     return out;
   }
 
-  #sink(ops: SinkOp[], k: Continuation): void {
-    const id = this.#nextJob++;
-    this.#jobs.set(id, { ...k, ops });
-    this.#out.sink.push({ id, ops });
+  #sink(ops: readonly SinkOp[], k: Continuation): void {
+    const batch = this.#pendingSink;
+    const from = batch.ops.length;
+    for (let i = 0; i < ops.length; i++) batch.ops.push(ops[i]!);
+    batch.parts.push({ k, from, to: batch.ops.length });
   }
 
   #event(e: EngineEvent): void {
@@ -1014,7 +1036,7 @@ export class KinkEngine {
   #needTicket(ex: Exchange, refresh = false): void {
     ex.pendingJobs++;
     const id = this.#nextJob++;
-    this.#jobs.set(id, { kind: "exchange-ticket", ex, ops: [] });
+    this.#ticketJobs.set(id, ex);
     this.#out.tickets.push({ id, server: ex.server, ...(ex.peerTgt && { peerTgt: ex.peerTgt }), ...(refresh && { refresh }) });
   }
 
