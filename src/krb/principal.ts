@@ -23,13 +23,18 @@ export interface ParsePrincipalOptions {
 const QUOTE: Record<string, string> = { "/": "\\/", "@": "\\@", "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\b": "\\b", "\0": "\\0" };
 const UNQUOTE: Record<string, string> = { n: "\n", t: "\t", b: "\b", "0": "\0" };
 
+const NEEDS_QUOTING = /[/@\\\n\t\b\0]/;
+
 function quote(s: string): string {
-  return s.replace(/[/@\\\n\t\b\0]/g, (c) => QUOTE[c]!);
+  // Almost no name needs quoting: test first, so the common case allocates nothing.
+  return NEEDS_QUOTING.test(s) ? s.replace(/[/@\\\n\t\b\0]/g, (c) => QUOTE[c]!) : s;
 }
 
 /** Text form of a principal, "comp1/comp2@REALM", quoted as MIT krb5_unparse_name does (also in the realm). */
 export function formatPrincipal(name: PrincipalName, realm?: string): string {
-  const base = name.nameString.map(quote).join("/");
+  const parts = name.nameString;
+  let base = parts.length > 0 ? quote(parts[0]!) : "";
+  for (let i = 1; i < parts.length; i++) base += `/${quote(parts[i]!)}`;
   return realm === undefined ? base : `${base}@${quote(realm)}`;
 }
 

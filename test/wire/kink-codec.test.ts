@@ -113,7 +113,7 @@ test("§5.1: the Cksum is computed over the message with Length = Length − Cks
   const session = randomSession(17);
   const real = sessionKeySealer(session);
   const spy: KinkSealer = {
-    encrypt: real.encrypt,
+    encrypt: (p) => real.encrypt(p),
     checksum: (d) => {
       seen.push(d.slice());
       return real.checksum(d);
