@@ -93,11 +93,14 @@ interface CreateItem {
   /** Inbound SPI per protocol offered (from the sink's getSpi). */
   readonly spis: Partial<Record<IpsecProtocol, number>>;
   offer?: SaPayload;
-  ni?: Uint8Array;
+  /** Ni, drawn when the exchange starts so a colliding CREATE can be judged at any phase [RFC 4430 §3.6]. */
+  readonly ni: Uint8Array;
   dh?: DhExchange;
   /** The optimistic inbound SA installed before sending (2-message form) [RFC 4430 §3.2]. */
   optimistic?: { sa: NegotiatedSa; spec: SaSpec };
   pair?: SaPair;
+  /** Lost a CREATE collision to the peer's CREATE answered in this record: our pair is redundant [RFC 4430 §3.6]. */
+  lostTo?: ReplyRecord;
 }
 
 /** An exchange we initiated, alive until answered or given up [RFC 4430 §9]. */
@@ -126,8 +129,6 @@ interface Exchange extends TimerOwner {
   readonly rekeyOf: SaPair[];
   /** Retries already spent on KRB_AP_ERR_SKEW / TKT_EXPIRED (once each) [kink.md §6.2]. */
   readonly retried: { skew: boolean; expired: boolean; gettgt: boolean };
-  /** Lost a CREATE collision: delete what it creates as soon as it is up. */
-  collisionLost: boolean;
   /** The ACK last sent, so a retransmitted REPLY is re-acknowledged [RFC 4430 §8.6]. */
   ackReq: boolean;
 }
@@ -144,6 +145,11 @@ interface ReplyRecord extends TimerOwner {
   transmissions: number;
   interval: number;
   readonly pairs: SaPair[];
+  /**
+   * Our pairs that lost a CREATE collision to this command: deleted once its pairs are up here,
+   * so traffic always has an SA pair [RFC 4430 §3.6].
+   */
+  losers?: SaPair[];
 }
 
 interface Remote {
@@ -204,6 +210,8 @@ export class KinkEngine {
   readonly #random: (out: Uint8Array) => void;
   readonly #sas = new SaTable();
   readonly #exchanges = new Map<number, Exchange>();
+  /** CREATEs of ours not yet installed, per peer entry: what a peer's CREATE may collide with [RFC 4430 §3.6]. */
+  readonly #creating = new Map<PeerConfig, Set<Exchange>>();
   readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
   readonly #jobs = new Map<number, Continuation & { readonly ops: readonly SinkOp[] }>();
@@ -706,7 +714,7 @@ export class KinkEngine {
       this.#finishReply(record, v, [{ type: PayloadType.ERROR, code: KinkErrorCode.PROTOERR }], false, now);
       return;
     }
-    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record.principal));
+    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record));
     const rc: ResponderCreate = {
       record,
       verified: v,
@@ -727,7 +735,8 @@ export class KinkEngine {
   }
 
   /** Chooses a proposal for one KINK_ISAKMP chain, or the Notify that refuses it [RFC 4430 §5.5]. */
-  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, principal: string): ResponderItem {
+  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, record: ReplyRecord): ResponderItem {
+    const principal = record.principal;
     const sa = chain[0]?.type === "sa" ? chain[0] : undefined;
     const nonce = chain.find((p) => p.type === "nonce");
     const ke = chain.find((p) => p.type === "ke");
@@ -761,7 +770,7 @@ export class KinkEngine {
       if (existing !== undefined && existing.state !== "gone") {
         return { ok: false, payloads: [notify(NotifyType.INVALID_SPI, chosen.protocolId, chosen.initiatorSpi)] };
       }
-      this.#resolveCollision(config, i, nonce.data);
+      this.#resolveCollision(config, i, nonce.data, record);
       return { ok: true, sa: chosen, optimistic: choice.optimistic, policyIndex: i, ni: nonce.data, ...(ke && { ke: ke.data }) };
     }
     this.#log?.info({ principal, notify: notifyTypeName(last.notifyType) }, `no acceptable proposal: ${last.detail}`);
@@ -769,21 +778,33 @@ export class KinkEngine {
   }
 
   /**
-   * Both sides started a CREATE for the same SA policy at once (a rekey collision). The exchange
-   * with the lower Ni yields; both peers see both nonces, so both reach the same verdict and
-   * exactly one new pair survives. The loser still answers the winner's CREATE.
+   * Both sides started a CREATE for the same SA policy at once (a rekey collision; only the
+   * initiator rekeys, so it takes two pairs for one policy or a rekey meeting a new CREATE)
+   * [RFC 4430 §3.6]. The exchange with the lower Ni yields; both peers see both nonces, so both
+   * reach the same verdict and exactly one new pair survives. The loser still answers the
+   * winner's CREATE, and deletes its own new pair once the winner's is up on its side. A side
+   * that sees no overlap (its CREATE already installed) decides nothing: at worst both pairs
+   * stay, never neither.
    */
-  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array): void {
-    for (const ex of this.#exchanges.values()) {
-      if (ex.kind !== "create" || ex.config !== config || ex.phase === "done") continue;
+  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array, record: ReplyRecord): void {
+    const mine = this.#creating.get(config);
+    if (mine === undefined) return;
+    for (const ex of mine) {
       for (const it of ex.items) {
-        if (it.policyIndex !== policyIndex || it.ni === undefined) continue;
-        if (compareBytes(it.ni, theirNi) < 0) {
-          ex.collisionLost = true;
-          this.#log?.info({ peer: config.name }, "CREATE collision: the peer's exchange wins (higher Ni)");
-        }
+        if (it.policyIndex !== policyIndex || it.lostTo !== undefined || compareBytes(it.ni, theirNi) >= 0) continue;
+        it.lostTo = record;
+        this.#log?.info({ peer: config.name, xid: ex.xid }, "CREATE collision: the peer's exchange wins (higher Ni)");
       }
     }
+  }
+
+  /** The winner of a CREATE collision is up here: the losers' redundant pairs go [RFC 4430 §3.6]. */
+  #dropCollisionLosers(record: ReplyRecord, now: number): void {
+    const losers = record.losers?.filter((p) => p.state === "up" || p.state === "rekeying");
+    record.losers = undefined;
+    if (losers === undefined || losers.length === 0) return;
+    this.#log?.info({ peer: losers[0]!.config.name }, "lost CREATE collision: deleting the redundant pair");
+    this.#startDelete(losers[0]!.config, losers, now);
   }
 
   #responderSpis(rc: ResponderCreate, results: readonly SinkResult[], now: number): void {
@@ -889,6 +910,7 @@ export class KinkEngine {
     }
     for (const p of rc.record.pairs) if (p.state === "up") this.#pairUp(p);
     this.#sendReply(rc.record, reply, ackReq, now);
+    if (rc.record.losers !== undefined && !ackReq) this.#dropCollisionLosers(rc.record, now);
   }
 
   /** Sends a REPLY built from inner payloads, with no SA work attached. */
@@ -918,6 +940,7 @@ export class KinkEngine {
       this.#pairUp(p);
     }
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "install outbound SAs on ACK" });
+    if (record.losers !== undefined) this.#dropCollisionLosers(record, now);
   }
 
   #replyTimer(record: ReplyRecord, now: number): void {
@@ -1003,7 +1026,6 @@ export class KinkEngine {
       deleting: [],
       rekeyOf: [],
       retried: { skew: false, expired: false, gettgt: false },
-      collisionLost: false,
       ackReq: false,
       timerGeneration: 0,
     };
@@ -1020,6 +1042,12 @@ export class KinkEngine {
 
   #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retried?: Exchange["retried"], refreshTicket = false): Exchange {
     const ex = this.#newExchange("create", config);
+    let creating = this.#creating.get(config);
+    if (creating === undefined) {
+      creating = new Set();
+      this.#creating.set(config, creating);
+    }
+    creating.add(ex);
     ex.rekeyOf.push(...rekeyOf);
     if (retried) Object.assign(ex.retried, retried);
     if (config.userToUser && ex.peerTgt === undefined) {
@@ -1031,7 +1059,7 @@ export class KinkEngine {
     config.sas.forEach((policy, policyIndex) => {
       const spis: Partial<Record<IpsecProtocol, number>> = {};
       for (const p of policy.proposals) if (!(p.protocol in spis)) spis[p.protocol] = 0;
-      ex.items.push({ policyIndex, policy, spis });
+      ex.items.push({ policyIndex, policy, spis, ni: this.#nonce(config) });
       for (const proto of Object.keys(spis) as IpsecProtocol[])
         ops.push({ op: "getSpi", req: { dst: ex.local, src: ex.to.address, proto, reqid: config.reqid ?? 0 } });
     });
@@ -1063,7 +1091,6 @@ export class KinkEngine {
     const inner: InnerPayload[] = [];
     for (const it of ex.items) {
       it.offer = buildSaOffer(it.policy, it.spis);
-      it.ni = this.#nonce(ex.config);
       const chain: IsakmpPayload[] = [it.offer, { type: "nonce", data: it.ni }];
       if (it.policy.pfsGroup !== undefined) {
         it.dh = DhExchange.create(it.policy.pfsGroup);
@@ -1097,7 +1124,7 @@ export class KinkEngine {
         ex.local,
         ex.to.address,
         sa.initiatorSpi,
-        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni!, interop },
+        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni, interop },
         "initiator",
       );
       it.optimistic = { sa, spec };
@@ -1195,6 +1222,7 @@ export class KinkEngine {
 
   /** Ends an exchange: keeps it briefly (aging) so a repeated REPLY is recognised. */
   #finish(ex: Exchange, now: number): void {
+    this.#notCreating(ex);
     ex.phase = "aging";
     this.#timers.arm(ex as TimerTarget, now + this.#retransmit.initialMs * 2 ** this.#retransmit.maxTransmissions);
   }
@@ -1205,8 +1233,16 @@ export class KinkEngine {
     this.#releaseSpis(ex);
     for (const p of ex.rekeyOf) if (p.state === "rekeying") p.state = "up";
     this.#timers.cancel(ex as TimerTarget);
+    this.#notCreating(ex);
     ex.phase = "done";
     this.#exchanges.delete(ex.xid);
+  }
+
+  #notCreating(ex: Exchange): void {
+    if (ex.kind !== "create") return;
+    const set = this.#creating.get(ex.config);
+    set?.delete(ex);
+    if (set?.size === 0) this.#creating.delete(ex.config);
   }
 
   /** Gives back the inbound SPIs (and optimistic SAs) of a CREATE that produced no pair. */
@@ -1376,7 +1412,7 @@ export class KinkEngine {
           continue;
         }
       }
-      const keys = { session, ni: it.ni!, nr, dhSecret, interop };
+      const keys = { session, ni: it.ni, nr, dhSecret, interop };
       const inbound = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, keys, "initiator");
       const outbound = this.#saSpec(ex.config, sa, ex.to.address, ex.local, sa.responderSpi!, keys, "initiator");
       dhSecret?.fill(0);
@@ -1442,12 +1478,13 @@ export class KinkEngine {
     if (failed) return;
     // Make-before-break: the new pairs carry traffic; now the old ones go [RFC 4430 §3.6].
     const old = ex.rekeyOf.filter((p) => p.state === "rekeying" || p.state === "up");
-    if (ex.collisionLost) {
-      const mine = ex.items.map((it) => it.pair).filter((p): p is SaPair => p !== undefined);
-      this.#log?.info({ peer: ex.config.name }, "lost CREATE collision: deleting the redundant pair");
-      this.#startDelete(ex.config, mine, now);
-    }
     if (old.length > 0) this.#startDelete(ex.config, old, now);
+    // A pair that lost a collision goes once the winner's pair is up here, which may be now.
+    for (const it of ex.items) {
+      if (it.lostTo === undefined || it.pair === undefined) continue;
+      it.lostTo.losers = [...(it.lostTo.losers ?? []), it.pair];
+      if (it.lostTo.pairs.some((p) => p.policyIndex === it.policyIndex && p.state === "up")) this.#dropCollisionLosers(it.lostTo, now);
+    }
   }
 
   // -- DELETE initiator [RFC 4430 §3.3]

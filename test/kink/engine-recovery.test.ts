@@ -1,0 +1,255 @@
+// Recovery flows between two engines over real UDP with a real MIT KDC: a rekey collision (both
+// peers CREATE for the same SA policy at once) [RFC 4430 §3.6], a user-to-user responder that
+// lost its TGT [RFC 4430 §3.7.1], and dead-peer detection on idle SAs with STATUS [RFC 4430
+// §3.4, §3.7].
+import { randomFillSync } from "node:crypto";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { SaId, SaSpec } from "../../src/ipsec/sink.ts";
+import type { SaPair } from "../../src/kink/sa-table.ts";
+import type { EngineEvent, PeerConfig } from "../../src/kink/types.ts";
+import { MessageType } from "../../src/wire/constants.ts";
+import { decodeKinkMessage } from "../../src/wire/decode.ts";
+import { toHex } from "../helpers/bytes.ts";
+import { initiatorEntry, keytabFor, type Side, type SideOptions, sleep, startPair } from "../helpers/kink-peers.ts";
+import { mitKdcFixture } from "../helpers/mit-kdc.ts";
+
+const REALM = "KINK.TEST";
+const kdc = mitKdcFixture({ realm: REALM, principals: { "kink/a.kink.test": {}, "kink/b.kink.test": {} } });
+test.before(kdc.before);
+test.after(kdc.after);
+
+const typeName = (t: number) => Object.entries(MessageType).find(([, v]) => v === t)![0];
+const types = (s: Side, from = 0) =>
+  s.wire.slice(from).map((d) => {
+    const m = decodeKinkMessage(d);
+    return `${typeName(m.type)}${m.ackReq ? "+ACKREQ" : ""}`;
+  });
+const specs = (s: Side): SaSpec[] => [...s.sink.sas.values()].map((m) => m.spec);
+const sameSa = (x: SaId, y: SaId) => x.spi === y.spi && x.proto === y.proto && x.dst === y.dst;
+
+/** Both sinks hold exactly `n` mirrored pairs: each of A's SAs has B's twin with the same SPI and keys. */
+function assertMirrored(a: Side, b: Side, n = 1): void {
+  const as = specs(a);
+  const bs = specs(b);
+  assert.is(as.length, 2 * n, `A holds ${as.length} SAs`);
+  assert.is(bs.length, 2 * n, `B holds ${bs.length} SAs`);
+  for (const x of as) {
+    const y = bs.find((s) => sameSa(s.id, x.id));
+    assert.ok(y, `B lacks SPI ${x.id.spi.toString(16)}`);
+    assert.is(toHex(y!.enc!.key), toHex(x.enc!.key));
+    assert.is(toHex(y!.auth!.key), toHex(x.auth!.key));
+  }
+}
+
+/** `from` can send to `to`: one of its pairs has its outbound SA installed and the twin inbound at `to`. */
+const canSend = (from: Side, to: Side) =>
+  from.engine.pairs().some((p) => from.sink.findSa(p.outbound) !== undefined && to.sink.findSa(p.outbound) !== undefined);
+
+/** Random octets whose 16-octet draws (the nonces) start with `first`: fixes who wins a collision. */
+const noncesStartingWith =
+  (first: number) =>
+  (out: Uint8Array): void => {
+    randomFillSync(out);
+    if (out.length === 16) out[0] = first;
+  };
+
+async function keytabs(): Promise<[Awaited<ReturnType<typeof keytabFor>>, Awaited<ReturnType<typeof keytabFor>>]> {
+  const k = kdc.get();
+  return [await keytabFor(k, "kink/a.kink.test"), await keytabFor(k, "kink/b.kink.test")];
+}
+
+async function settle(...sides: Side[]): Promise<void> {
+  for (const s of sides) await s.driver.settled();
+}
+
+async function closeAll(...sides: Side[]): Promise<void> {
+  for (const s of sides) await s.close();
+}
+
+const isType = (t: MessageType) => (d: { data: Uint8Array }) => decodeKinkMessage(d.data).type === t;
+
+/** Polls `done` every 10 ms until it holds, checking `invariant` at every poll. */
+async function until(done: () => boolean, invariant: () => void, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let polls = 0;
+  for (;;) {
+    invariant();
+    polls++;
+    if (done()) return polls;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(10);
+  }
+}
+
+const upPairs = (s: Side): SaPair[] => s.engine.pairs().filter((p) => p.state === "up");
+
+// ---------------------------------------------------------------------------------------------
+// 1. Rekey collision [RFC 4430 §3.6]
+
+interface Collision {
+  /** A's nonces are the higher: A's exchange wins. */
+  readonly aWins: boolean;
+  /** Nr in every REPLY: 3-message CREATEs, the responder's outbound SA waits for the ACK. */
+  readonly threeMessage: boolean;
+  /**
+   * B also has a pair it created (Q, a duplicate of A's P for the same policy) and rekeys it;
+   * otherwise B starts a fresh CREATE while A rekeys P.
+   */
+  readonly duplicate: boolean;
+  /** Hold B's ACKs back this long: the loser must not drop its pairs before the winner's is up. */
+  readonly delayBAckMs?: number;
+}
+
+/**
+ * A has pair P; with `duplicate`, B has Q for the same SA policy (both sides keep the peer up).
+ * A rekeys P and B rekeys Q (or CREATEs) in the same tick, and both CREATEs are on the wire
+ * before either arrives. The exchange with the lower Ni loses: its new pair is deleted, every old
+ * pair goes, exactly one new pair survives, and each side can send to the other throughout.
+ */
+async function rekeyCollision(c: Collision): Promise<void> {
+  const [ka, kb] = await keytabs();
+  const over: Partial<PeerConfig> = c.threeMessage ? { responderNonce: true } : {};
+  const a0: SideOptions = {
+    name: "A",
+    principal: "kink/a.kink.test",
+    keytab: ka,
+    peers: (o) => [initiatorEntry(o, over)],
+    engine: { random: noncesStartingWith(c.aWins ? 0xff : 0x00) },
+  };
+  const b0: SideOptions = {
+    name: "B",
+    principal: "kink/b.kink.test",
+    keytab: kb,
+    peers: (o) => [initiatorEntry(o, over)],
+    engine: { random: noncesStartingWith(c.aWins ? 0x00 : 0xff) },
+  };
+  const [a, b] = await startPair(kdc.get(), 4, a0, b0);
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    a.driver.create("peer");
+    await until(
+      () => upPairs(a).length === 1 && upPairs(b).length === 1,
+      () => {},
+    );
+    if (c.duplicate) {
+      b.driver.create("peer");
+      await until(
+        () => upPairs(a).length === 2 && upPairs(b).length === 2,
+        () => {},
+      );
+    }
+    await settle(a, b);
+    const p = a.engine.pairs().find((x) => x.role === "initiator")!;
+    const q = b.engine.pairs().find((x) => x.role === "initiator");
+    const aSent = a.wire.length;
+    const bSent = b.wire.length;
+
+    // Both CREATEs are held until both are on their way: a real crossing.
+    let holding = true;
+    a.link = (d) => (holding && isType(MessageType.CREATE)(d) ? "hold" : "send");
+    b.link = (d) => {
+      if (holding && isType(MessageType.CREATE)(d)) return "hold";
+      if (c.delayBAckMs !== undefined && isType(MessageType.ACK)(d)) {
+        timers.push(setTimeout(() => b.release(), c.delayBAckMs));
+        return "hold";
+      }
+      return "send";
+    };
+    a.sink.emit({ type: "expire", id: p.inbound, src: a.address, reqid: 0, hard: false });
+    if (q !== undefined) b.sink.emit({ type: "expire", id: q.inbound, src: b.address, reqid: 0, hard: false });
+    else b.driver.create("peer");
+    await until(
+      () => a.held.length === 1 && b.held.length === 1,
+      () => {},
+    );
+    holding = false;
+    a.release();
+    b.release();
+
+    const newPair = (s: Side, old: SaPair | undefined) =>
+      s.events.find(
+        (e): e is Extract<EngineEvent, { type: "sa-up" }> =>
+          e.type === "sa-up" &&
+          e.pair.role === "initiator" &&
+          (old === undefined ? !sameSa(e.pair.inbound, p.inbound) && e.rekeyOf === undefined : e.rekeyOf !== undefined && sameSa(e.rekeyOf, old.inbound)),
+      );
+    const continuity = () => {
+      assert.ok(canSend(a, b), "A could not send to B");
+      assert.ok(canSend(b, a), "B could not send to A");
+    };
+    const polls = await until(
+      () => newPair(a, p) !== undefined && newPair(b, q) !== undefined && a.engine.pairs().length === 1 && b.engine.pairs().length === 1,
+      continuity,
+    );
+    await settle(a, b);
+    await sleep(100); // delete grace (50 ms) and the last DELETE REPLY
+    await settle(a, b);
+    continuity();
+    assert.ok(polls > 3, "continuity was checked while the collision resolved");
+
+    const pNew = newPair(a, p)!.pair;
+    const qNew = newPair(b, q)!.pair;
+    const [winner, loser, winnerSide, loserSide] = c.aWins ? [pNew, qNew, a, b] : [qNew, pNew, b, a];
+    assertMirrored(a, b);
+    // The survivor is the winner's new pair, on both ends.
+    assert.ok(sameSa(winnerSide.engine.pairs()[0]!.inbound, winner.inbound), "the winner keeps its new pair");
+    assert.ok(sameSa(loserSide.engine.pairs()[0]!.outbound, winner.inbound), "the loser holds the winner's pair as responder");
+    // The loser's new pair and every old pair are gone on both ends.
+    const gone = [loser.inbound, loser.outbound, p.inbound, p.outbound, ...(q ? [q.inbound, q.outbound] : [])];
+    for (const id of gone) {
+      assert.is(a.sink.findSa(id), undefined, `A still holds SPI ${id.spi.toString(16)}`);
+      assert.is(b.sink.findSa(id), undefined, `B still holds SPI ${id.spi.toString(16)}`);
+    }
+    assert.ok(
+      loserSide.events.some((e) => e.type === "sa-down" && sameSa(e.pair.inbound, loser.inbound)),
+      "the loser reports its redundant pair down",
+    );
+    // Each side sent exactly one CREATE; the loser's pair went by DELETE.
+    assert.is(types(a, aSent).filter((t) => t === "CREATE").length, 1);
+    assert.is(types(b, bSent).filter((t) => t === "CREATE").length, 1);
+    assert.ok(types(loserSide, loserSide === a ? aSent : bSent).includes("DELETE"));
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await closeAll(a, b);
+  }
+}
+
+test("rekey collision, 2-message: both CREATEs cross, the higher Ni (A) wins; one mirrored pair survives, no gap", async () => {
+  // (P: A → B CREATE / REPLY;  Q: B → A CREATE / REPLY)       two pairs for one SA policy
+  // A → B  CREATE(rekey P, Ni high)   B → A  CREATE(rekey Q, Ni low)     (crossing, both held)
+  // B → A  REPLY                      A → B  REPLY
+  // B → A  DELETE(Q')  (B lost: its new pair is redundant)  / A → B REPLY
+  // A → B  DELETE(P)   B → A  DELETE(Q)   (make-before-break: old pairs go) / REPLYs
+  await rekeyCollision({ aWins: true, threeMessage: false, duplicate: true });
+});
+
+test("rekey collision, 2-message: the higher Ni is B's; A's new pair is the one deleted", async () => {
+  // as above with the roles of the winner swapped: A → B DELETE(P') after its REPLY
+  await rekeyCollision({ aWins: false, threeMessage: false, duplicate: true });
+});
+
+test("rekey collision, 3-message: the loser deletes its pair only once the winner's pair is up (after the ACK)", async () => {
+  // A → B  CREATE(rekey P, Ni low)    B → A  CREATE(rekey Q, Ni high)    (crossing)
+  // B → A  REPLY+ACKREQ               A → B  REPLY+ACKREQ
+  // A → B  ACK                        B → A  ACK
+  // A → B  DELETE(P'), DELETE(P)      B → A  DELETE(Q)   / REPLYs
+  await rekeyCollision({ aWins: false, threeMessage: true, duplicate: true });
+});
+
+test("rekey against a fresh CREATE, 3-message, B's ACK late: A (lower Ni) keeps P' until B's pair is up at A", async () => {
+  // A → B  CREATE(rekey P, Ni low)    B → A  CREATE(new, Ni high)     (crossing)
+  // B → A  REPLY+ACKREQ               A → B  REPLY+ACKREQ
+  // A → B  ACK                        B → A  ACK (held 150 ms: A's outbound SA of B's pair waits for it)
+  // A → B  DELETE(P) at once (P' replaces it); DELETE(P') only after B's ACK   / REPLYs
+  await rekeyCollision({ aWins: false, threeMessage: true, duplicate: false, delayBAckMs: 150 });
+});
+
+test("rekey against a fresh CREATE, 2-message: A (higher Ni) wins, B deletes its new pair", async () => {
+  // A → B  CREATE(rekey P, Ni high)   B → A  CREATE(new, Ni low)      (crossing)
+  // B → A  REPLY                      A → B  REPLY
+  // B → A  DELETE(B's new pair)   A → B  DELETE(P)   / REPLYs
+  await rekeyCollision({ aWins: true, threeMessage: false, duplicate: false });
+});
+
+test.run();
