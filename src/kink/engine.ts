@@ -11,12 +11,22 @@ import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
 import { CryptoBatch } from "../crypto/batch.ts";
 import { type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult, wipeSaKeys } from "../ipsec/sink.ts";
-import { ApReqError, buildApReq, matchApRep, queueApRepDecrypt, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApReqBatch } from "../krb/ap.ts";
+import {
+  ApReqError,
+  buildApReq,
+  flagMask,
+  matchApRep,
+  queueApRepDecrypt,
+  readKrbError,
+  type ServiceKeyLookup,
+  type VerifiedApReq,
+  verifyApReqBatch,
+} from "../krb/ap.ts";
 import { KrbError, KrbErrorCode } from "../krb/errors.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
-import { decodeTicket } from "../krb/messages/index.ts";
-import type { EncryptionKey, Ticket } from "../krb/messages/types.ts";
-import { formatPrincipal, type Principal, parsePrincipal } from "../krb/principal.ts";
+import { decodeApReq, decodeTicket } from "../krb/messages/index.ts";
+import { ApOption, type EncryptionKey, type Ticket } from "../krb/messages/types.ts";
+import { formatPrincipal, type Principal, parsePrincipal, principalEquals } from "../krb/principal.ts";
 import type { ReplayCache } from "../krb/replay-cache.ts";
 import { KINK_PORT, KinkErrorCode, MessageType, PayloadType } from "../wire/constants.ts";
 import { type DecodedKink, decodeKinkMessage, openedFromBatch, openKinkMessage, queueKinkOpen, type SessionKey } from "../wire/decode.ts";
@@ -115,6 +125,8 @@ interface Exchange extends TimerOwner {
   creds?: Credentials;
   /** The peer's TGT from GETTGT: our ticket to it is user-to-user [RFC 4430 §3.1]. */
   peerTgt?: Ticket;
+  /** GETTGT: the exchange waiting for the peer's TGT. */
+  forExchange?: Exchange;
   /** Authenticator times of every transmission: an AP-REP may answer any of them [RFC 4430 §9]. */
   readonly sent: { ctime: number; cusec: number }[];
   transmissions: number;
@@ -157,6 +169,12 @@ interface Remote {
   lastHeard: number;
   /** Learnt from a protected KRB_AP_ERR_SKEW: peer time − our time (ms) [RFC 4430 §3.5]. */
   clockOffsetMs: number;
+  /**
+   * The user-to-user peer's TGT that our last authenticated exchange used: later exchanges skip
+   * GETTGT. Replaced only when a ticket under a newer TGT has worked, so an unauthenticated
+   * TGT_REP never costs us a working ticket [RFC 4430 §3.7.1].
+   */
+  peerTgt?: Ticket;
 }
 
 /** A responder CREATE waiting for SPIs from the sink. */
@@ -183,6 +201,14 @@ type Continuation =
   | { readonly kind: "responder-spi"; readonly rc: ResponderCreate }
   | { readonly kind: "responder-install"; readonly rc: ResponderCreate; readonly reply: Uint8Array; readonly ackReq: boolean }
   | { readonly kind: "fire-and-forget"; readonly what: string };
+
+/** What a new transaction retrying an exchange carries over [RFC 4430 §9]. */
+interface Retry {
+  readonly retried: Exchange["retried"];
+  readonly refresh?: TicketJob["refresh"];
+  /** The peer's new TGT, from a KINK_TGT_REP answering a command [RFC 4430 §3.7.1]. */
+  readonly peerTgt?: Ticket;
+}
 
 type TimerTarget = (Exchange & { readonly tag: "exchange" }) | (ReplyRecord & { readonly tag: "reply" }) | (SaPair & { readonly tag: "pair" });
 
@@ -271,12 +297,11 @@ export class KinkEngine {
   }
 
   /** Sends STATUS to a peer: liveness and epoch check [RFC 4430 §3.4], optionally carrying Notify payloads. */
-  // `_now` keeps every entry point's (input, now) shape; the ticket comes first, so time is not needed yet.
-  status(peerName: string, _now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
+  status(peerName: string, now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
     const config = this.#peerByName(peerName);
     const ex = this.#newExchange("status", config);
     if (notifies.length > 0) ex.inner = [isakmp(notifies)];
-    this.#needTicket(ex);
+    this.#acquireTicket(ex, now);
     return this.#drain();
   }
 
@@ -666,6 +691,14 @@ export class KinkEngine {
     if (e.code === KrbErrorCode.KRB_AP_ERR_REPEAT) return; // a replay gets no answer (racoon2; RFC 4430 §9)
     if (msg.type === MessageType.ACK) return; // an ACK is never answered
     const to = this.#replyTo(d, undefined);
+    const tgt = this.#staleUserToUser(msg, e);
+    if (tgt !== undefined) {
+      // A user-to-user ticket for a TGT we no longer hold: the REPLY carries the current one,
+      // unauthenticated (useless without its session key) [RFC 4430 §3.7.1].
+      this.#log?.info({ from: d.from.address }, "user-to-user ticket for an old TGT: answering with our current TGT");
+      this.#send(encodeTgtReply(msg.xid, tgt), to, d.local.address);
+      return;
+    }
     if (e instanceof ApReqError) {
       const reply = encodeProtectedKrbError({
         xid: msg.xid,
@@ -683,6 +716,27 @@ export class KinkEngine {
     }
     if (this.#cfg.unauthenticatedErrors === false) return;
     this.#send(encodeLoneKrbError({ xid: msg.xid, errorCode: e.code, now, server: this.principal, eText: e.detail }), to, d.local.address);
+  }
+
+  /**
+   * Our current TGT, when a command failed because its user-to-user ticket (use-session-key,
+   * for us) does not decrypt under that TGT's session key: it was made for a TGT we lost
+   * [RFC 4430 §3.7.1].
+   */
+  #staleUserToUser(msg: DecodedKink, e: KrbError): Uint8Array | undefined {
+    const tgt = this.#tgt?.ticket.raw;
+    if (tgt === undefined || e instanceof ApReqError) return undefined;
+    if (e.code !== KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY && e.code !== KrbErrorCode.KRB_AP_ERR_NOKEY) return undefined;
+    const ap = msg.payloads[0];
+    if (ap?.type !== PayloadType.AP_REQ) return undefined;
+    let req: ReturnType<typeof decodeApReq>;
+    try {
+      req = decodeApReq(ap.apReq);
+    } catch {
+      return undefined;
+    }
+    if ((req.apOptions & flagMask(ApOption.useSessionKey)) === 0) return undefined;
+    return principalEquals(req.ticket.sname, req.ticket.realm, this.principal.name, this.principal.realm) ? tgt : undefined;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1033,14 +1087,27 @@ export class KinkEngine {
     return ex;
   }
 
-  #needTicket(ex: Exchange, refresh = false): void {
+  #needTicket(ex: Exchange, refresh?: TicketJob["refresh"]): void {
     ex.pendingJobs++;
     const id = this.#nextJob++;
     this.#jobs.set(id, { kind: "exchange-ticket", ex, ops: [] });
     this.#out.tickets.push({ id, server: ex.server, ...(ex.peerTgt && { peerTgt: ex.peerTgt }), ...(refresh && { refresh }) });
   }
 
-  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retried?: Exchange["retried"], refreshTicket = false): Exchange {
+  /** The exchange's ticket; a user-to-user peer's TGT first, by GETTGT unless one has worked before [RFC 4430 §3.1]. */
+  #acquireTicket(ex: Exchange, now: number, refresh?: TicketJob["refresh"]): void {
+    if (ex.config.userToUser && ex.peerTgt === undefined) {
+      const known = this.#remote(formatPrincipal(ex.server.name, ex.server.realm)).peerTgt;
+      if (known === undefined) {
+        this.#sendGetTgt(ex, now);
+        return;
+      }
+      ex.peerTgt = known;
+    }
+    this.#needTicket(ex, refresh);
+  }
+
+  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retry?: Retry): Exchange {
     const ex = this.#newExchange("create", config);
     let creating = this.#creating.get(config);
     if (creating === undefined) {
@@ -1049,12 +1116,11 @@ export class KinkEngine {
     }
     creating.add(ex);
     ex.rekeyOf.push(...rekeyOf);
-    if (retried) Object.assign(ex.retried, retried);
-    if (config.userToUser && ex.peerTgt === undefined) {
-      this.#sendGetTgt(ex, now);
-    } else {
-      this.#needTicket(ex, refreshTicket);
+    if (retry !== undefined) {
+      Object.assign(ex.retried, retry.retried);
+      if (retry.peerTgt !== undefined) ex.peerTgt = retry.peerTgt;
     }
+    this.#acquireTicket(ex, now, retry?.refresh);
     const ops: SinkOp[] = [];
     config.sas.forEach((policy, policyIndex) => {
       const spis: Partial<Record<IpsecProtocol, number>> = {};
@@ -1274,12 +1340,19 @@ export class KinkEngine {
       return;
     }
     if (opened === undefined) {
+      const tgtRep = msg.payloads.find((p) => p.type === PayloadType.TGT_REP);
+      if (tgtRep !== undefined && ex.phase === "sent") {
+        this.#peerLostTgt(ex, tgtRep.tgt, now);
+        return;
+      }
       // Unauthenticated errors never tear down state or move the clock [RFC 4430 §3.5, §3.7.1]:
       // log and keep retransmitting.
       this.#logUnauthenticated(ex, msg);
       return;
     }
     const principal = formatPrincipal(ex.server.name, ex.server.realm);
+    // A user-to-user ticket under this TGT worked: later exchanges use it [RFC 4430 §3.7.1].
+    if (ex.peerTgt !== undefined) this.#remote(principal).peerTgt = ex.peerTgt;
     this.#observeEpoch(principal, (opened.payloads[0] as { epoch: number }).epoch, now);
     if (ex.phase === "aging") {
       // A retransmitted REPLY: our ACK was lost; acknowledge again [RFC 4430 §8.6].
@@ -1352,23 +1425,53 @@ export class KinkEngine {
       this.#fail(ex, `peer answered ${new KrbError(code, message.eText ?? "").message}`);
       return;
     }
-    this.#restart(ex, retried, code === KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED, now);
+    this.#restart(ex, { retried, ...(code === KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED && { refresh: "expired" as const }) }, now);
+  }
+
+  /**
+   * A command answered by an unauthenticated KINK_TGT_REP: the user-to-user peer lost the TGT
+   * our ticket was made for. Neither the peer nor its SAs are given up on: we retry once, in a
+   * new transaction, with a ticket under the new TGT, keeping the old one until that ticket has
+   * worked; a second TGT_REP in the same work is ignored, so a forger cannot make us loop
+   * [RFC 4430 §3.7.1].
+   */
+  #peerLostTgt(ex: Exchange, bytes: Uint8Array, now: number): void {
+    if (ex.peerTgt === undefined || ex.retried.gettgt) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "unauthenticated KINK_TGT_REP ignored (not user-to-user, or already retried)");
+      return;
+    }
+    let tgt: Ticket;
+    try {
+      tgt = decodeTicket(bytes);
+    } catch (e) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, `KINK_TGT_REP with an undecodable ticket ignored: ${(e as Error).message}`);
+      return;
+    }
+    if (tgt.raw !== undefined && ex.peerTgt.raw !== undefined && compareBytes(tgt.raw, ex.peerTgt.raw) === 0) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "KINK_TGT_REP with the TGT we already use ignored");
+      return;
+    }
+    this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "peer has a new TGT: retrying with a new user-to-user ticket");
+    this.#restart(ex, { retried: { ...ex.retried, gettgt: true }, refresh: "peer-tgt", peerTgt: tgt }, now);
   }
 
   /** A new transaction (new XID, new authenticators) for the same work [RFC 4430 §9]. */
-  #restart(ex: Exchange, retried: Exchange["retried"], refreshTicket: boolean, now: number): void {
+  #restart(ex: Exchange, retry: Retry, now: number): void {
     const rekeyOf = [...ex.rekeyOf];
     const deleting = [...ex.deleting];
     const inner = ex.inner;
+    const peerTgt = retry.peerTgt ?? ex.peerTgt;
+    const carried: Retry = { ...retry, ...(peerTgt && { peerTgt }) };
     this.#fail(ex, "restarting as a new transaction");
     if (ex.kind === "create") {
-      this.#startCreate(ex.config, now, rekeyOf, retried, refreshTicket);
+      this.#startCreate(ex.config, now, rekeyOf, carried);
     } else {
       const next = this.#newExchange(ex.kind, ex.config);
-      Object.assign(next.retried, retried);
+      Object.assign(next.retried, retry.retried);
+      if (peerTgt !== undefined) next.peerTgt = peerTgt;
       next.deleting.push(...deleting);
       next.inner = inner;
-      this.#needTicket(next, refreshTicket);
+      this.#acquireTicket(next, now, retry.refresh);
     }
   }
 
@@ -1503,7 +1606,7 @@ export class KinkEngine {
     }
     ex.inner = [isakmp([...byProto].map(([protocolId, spis]) => ({ type: "delete" as const, doi: 1, protocolId, spiSize: 4, spis })))];
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "delete outbound SAs" });
-    this.#needTicket(ex);
+    this.#acquireTicket(ex, now);
   }
 
   #deleteReply(ex: Exchange, now: number): void {
@@ -1516,9 +1619,9 @@ export class KinkEngine {
 
   // -- GETTGT initiator [RFC 4430 §3.1, §6.6]
 
-  #sendGetTgt(create: Exchange, now: number): void {
-    const ex = this.#newExchange("gettgt", create.config);
-    (ex as Exchange & { forCreate?: Exchange }).forCreate = create;
+  #sendGetTgt(owner: Exchange, now: number): void {
+    const ex = this.#newExchange("gettgt", owner.config);
+    ex.forExchange = owner;
     ex.phase = "sent";
     this.#transmitGetTgt(ex, now);
   }
@@ -1531,13 +1634,13 @@ export class KinkEngine {
   }
 
   #onGetTgtReply(ex: Exchange, msg: DecodedKink, now: number): void {
-    const create = (ex as Exchange & { forCreate?: Exchange }).forCreate;
+    const owner = ex.forExchange;
     const rep = msg.payloads.find((p) => p.type === PayloadType.TGT_REP);
-    if (rep === undefined || create === undefined || create.phase === "done") {
+    if (rep === undefined || owner === undefined || owner.phase === "done") {
       this.#logUnauthenticated(ex, msg);
       if (msg.payloads.some((p) => p.type === PayloadType.ERROR && p.code === KinkErrorCode.U2UDENIED)) {
         this.#fail(ex, "peer refused user-to-user (KINK_U2UDENIED)");
-        if (create !== undefined) this.#fail(create, "peer refused user-to-user");
+        if (owner !== undefined) this.#fail(owner, "peer refused user-to-user");
       }
       return;
     }
@@ -1550,8 +1653,8 @@ export class KinkEngine {
     }
     this.#timers.cancel(ex as TimerTarget);
     this.#finish(ex, now);
-    create.peerTgt = tgt;
-    this.#needTicket(create);
+    owner.peerTgt = tgt;
+    this.#needTicket(owner);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -79,8 +79,12 @@ export interface TicketJob {
   readonly id: number;
   readonly server: Principal;
   readonly peerTgt?: Ticket;
-  /** The cached ticket was refused as expired: fetch a new one [RFC 4430 §9]. */
-  readonly refresh?: boolean;
+  /**
+   * Why a cached ticket will not do. "expired": the peer refused it as expired, fetch a new one
+   * [RFC 4430 §9]. "peer-tgt": the user-to-user peer has a new TGT (`peerTgt`); a ticket under it
+   * is a new ticket anyway, and the old one stays usable until it is in [RFC 4430 §3.7.1].
+   */
+  readonly refresh?: "expired" | "peer-tgt";
 }
 
 export type TicketResult = { readonly ok: true; readonly credentials: Credentials } | { readonly ok: false; readonly error: Error };

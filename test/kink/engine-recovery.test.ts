@@ -7,11 +7,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { SaId, SaSpec } from "../../src/ipsec/sink.ts";
 import type { SaPair } from "../../src/kink/sa-table.ts";
-import type { EngineEvent, PeerConfig } from "../../src/kink/types.ts";
-import { MessageType } from "../../src/wire/constants.ts";
+import type { EngineEvent, PeerConfig, TicketJob } from "../../src/kink/types.ts";
+import type { Credentials } from "../../src/krb/kdc-client.ts";
+import { KdcClient, TicketCache } from "../../src/krb/kdc-client.ts";
+import type { KeytabEntry } from "../../src/krb/keytab.ts";
+import { parsePrincipal } from "../../src/krb/principal.ts";
+import { MessageType, PayloadType } from "../../src/wire/constants.ts";
 import { decodeKinkMessage } from "../../src/wire/decode.ts";
 import { toHex } from "../helpers/bytes.ts";
-import { initiatorEntry, keytabFor, type Side, type SideOptions, sleep, startPair } from "../helpers/kink-peers.ts";
+import { initiatorEntry, keytabFor, responderEntry, restartSide, type Side, type SideOptions, sleep, startPair } from "../helpers/kink-peers.ts";
 import { mitKdcFixture } from "../helpers/mit-kdc.ts";
 
 const REALM = "KINK.TEST";
@@ -250,6 +254,167 @@ test("rekey against a fresh CREATE, 2-message: A (higher Ni) wins, B deletes its
   // B → A  REPLY                      A → B  REPLY
   // B → A  DELETE(B's new pair)   A → B  DELETE(P)   / REPLYs
   await rekeyCollision({ aWins: true, threeMessage: false, duplicate: false });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. A user-to-user responder that lost its TGT [RFC 4430 §3.7.1]
+
+/** A TGT of `principal` from a fresh AS exchange: a new session key, as after a renewal or a restart. */
+async function newTgt(keytab: KeytabEntry[], principal: string): Promise<Credentials> {
+  const k = kdc.get();
+  const client = new KdcClient({ realm: REALM, kdcs: [{ host: "127.0.0.1", port: k.port }], enctypes: [18, 17] });
+  const keys = keytab.filter((e) => e.principal.nameString.join("/") === principal).map((e) => e.key);
+  return new TicketCache(client, parsePrincipal(principal, { defaultRealm: REALM }).name, { kind: "keys", keys }).tgt();
+}
+
+/** Every TicketJob the engine hands out from its receive path (where a REPLY leads to one). */
+function ticketJobs(s: Side): TicketJob[] {
+  const jobs: TicketJob[] = [];
+  const receive = s.engine.receive.bind(s.engine);
+  s.engine.receive = (batch, now) => {
+    const out = receive(batch, now);
+    jobs.push(...out.tickets);
+    return out;
+  };
+  return jobs;
+}
+
+const tgtRepOf = (d: Uint8Array): Uint8Array | undefined => {
+  const m = decodeKinkMessage(d);
+  const p = m.payloads.find((x) => x.type === PayloadType.TGT_REP);
+  return p?.type === PayloadType.TGT_REP ? p.tgt : undefined;
+};
+
+async function u2uPair(aOver: Partial<SideOptions> = {}, bEpoch?: number): Promise<{ a: Side; b: Side; a0: SideOptions; b0: SideOptions; kb: KeytabEntry[] }> {
+  const [ka, kb] = await keytabs();
+  const a0: SideOptions = { name: "A", principal: "kink/a.kink.test", keytab: ka, peers: (o) => [initiatorEntry(o, { userToUser: true })], ...aOver };
+  const b0: SideOptions = {
+    name: "B",
+    principal: "kink/b.kink.test",
+    keytab: kb,
+    peers: () => [responderEntry(REALM)],
+    noKeytab: true,
+    userToUser: true,
+    ...(bEpoch !== undefined && { epoch: bEpoch }),
+  };
+  const [a, b] = await startPair(kdc.get(), 4, a0, b0);
+  a.driver.create("peer");
+  await a.waitFor((e) => e.type === "sa-up");
+  await b.waitFor((e) => e.type === "sa-up");
+  await settle(a, b);
+  return { a, b, a0, b0, kb };
+}
+
+test("u2u responder renewed its TGT: STATUS gets REPLY{TGT_REP}, A retries once with a new u2u ticket; nothing torn down", async () => {
+  // A → B  GETTGT / B → A REPLY{TGT_REP(T0)} / A → B CREATE (u2u under T0) / B → A REPLY
+  //        B renews its TGT: T1 (same epoch, same SAs)
+  // A → B  STATUS (u2u ticket under T0, XID x1)
+  // B → A  REPLY {TGT_REP(T1)}                     (unauthenticated: B cannot read the ticket)
+  //        A ↔ KDC  TGS-REQ enc-tkt-in-skey with T1 (TicketJob peerTgt=T1, refresh "peer-tgt")
+  // A → B  STATUS (u2u ticket under T1, XID x2) / B → A REPLY {AP_REP}   → peer-alive
+  // A → B  STATUS (T1 remembered: no GETTGT)   / B → A REPLY {AP_REP}
+  const { a, b, kb } = await u2uPair();
+  try {
+    const jobs = ticketJobs(a);
+    const t1 = await newTgt(kb, "kink/b.kink.test");
+    b.engine.setTgt(t1);
+    const aSent = a.wire.length;
+    const bSent = b.wire.length;
+    a.driver.status("peer");
+    await a.waitFor((e) => e.type === "peer-alive");
+    await settle(a, b);
+    assert.equal(types(a, aSent), ["STATUS", "STATUS"]);
+    assert.equal(types(b, bSent), ["REPLY", "REPLY"]);
+    const [x1, x2] = a.wire.slice(aSent).map((d) => decodeKinkMessage(d).xid);
+    assert.is.not(x1, x2, "the retry is a new transaction");
+    const tgtReply = decodeKinkMessage(b.wire[bSent]!);
+    assert.is(tgtReply.xid, x1);
+    assert.is(tgtReply.cksum, undefined, "the TGT_REP is unauthenticated");
+    assert.is(toHex(tgtRepOf(b.wire[bSent]!)!), toHex(t1.ticket.raw!));
+    assert.ok(decodeKinkMessage(b.wire[bSent + 1]!).cksum !== undefined, "the retry is answered under the new ticket");
+    assert.is(jobs.length, 1);
+    assert.is(jobs[0]!.refresh, "peer-tgt");
+    assert.is(toHex(jobs[0]!.peerTgt!.raw!), toHex(t1.ticket.raw!));
+    // Nothing torn down, nobody declared dead or restarted.
+    assert.not.ok(a.events.some((e) => e.type === "peer-dead" || e.type === "sa-down" || e.type === "peer-restarted"));
+    assert.is(a.engine.pairs().length, 1);
+    assertMirrored(a, b);
+
+    // The new TGT is remembered once its ticket worked: the next command needs no GETTGT.
+    const again = a.wire.length;
+    a.driver.status("peer");
+    await until(
+      () => a.events.filter((e) => e.type === "peer-alive").length === 2,
+      () => {},
+    );
+    await sleep(50);
+    await settle(a, b);
+    assert.equal(types(a, again), ["STATUS"]);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("u2u TGT_REP is followed once per transaction: a peer whose TGT keeps changing cannot make A loop", async () => {
+  // A → B  STATUS (ticket under T0, x1)   / B → A REPLY{TGT_REP(T1)}   (B then switches to T2)
+  // A → B  STATUS (ticket under T1, x2)   / B → A REPLY{TGT_REP(T2)}   ignored: already retried
+  // A → B  STATUS x2 retransmitted (3 transmissions in all), each answered by TGT_REP(T2), ignored
+  //        A gives up: exchange-failed; its SAs stay
+  const { a, b, kb } = await u2uPair({ engine: { retransmit: { initialMs: 40, maxIntervalMs: 80, maxTransmissions: 3 } } });
+  try {
+    const jobs = ticketJobs(a);
+    const t1 = await newTgt(kb, "kink/b.kink.test");
+    const t2 = await newTgt(kb, "kink/b.kink.test");
+    b.engine.setTgt(t1);
+    let switched = false;
+    b.link = (d) => {
+      if (!switched && tgtRepOf(d.data) !== undefined) {
+        switched = true;
+        b.engine.setTgt(t2);
+      }
+      return "send";
+    };
+    const aSent = a.wire.length;
+    a.driver.status("peer");
+    const f = await a.waitFor((e) => e.type === "exchange-failed" && /no reply/.test(e.reason));
+    assert.ok(f.type === "exchange-failed" && f.exchange === "status");
+    await sleep(100);
+    await settle(a, b);
+    const xids = a.wire.slice(aSent).map((d) => decodeKinkMessage(d).xid);
+    assert.equal(types(a, aSent), ["STATUS", "STATUS", "STATUS", "STATUS"]);
+    assert.is(new Set(xids).size, 2, "one retry transaction, then only its retransmissions");
+    assert.is(jobs.filter((j) => j.refresh === "peer-tgt").length, 1);
+    assert.not.ok(a.events.some((e) => e.type === "sa-down" || e.type === "peer-restarted"));
+    assert.is(a.engine.pairs().length, 1);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("u2u responder restarted (new TGT and epoch): TGT_REP, retried STATUS shows the new epoch, A re-CREATEs without GETTGT", async () => {
+  // (pair 1 as above; B's epoch 1000)       B restarts: TGT T1, epoch 2000, no SAs
+  // A → B  STATUS (ticket under T0) / B → A REPLY{TGT_REP(T1)}
+  // A → B  STATUS (ticket under T1, new XID) / B → A REPLY{AP_REP, epoch 2000}   → peer-restarted
+  // A → B  CREATE (ticket under T1: no GETTGT) / B → A REPLY                     (pair 2)
+  const { a, b, b0 } = await u2uPair({}, 1000);
+  let b2: Side | undefined;
+  try {
+    const oldSpis = specs(a).map((x) => x.id.spi);
+    b2 = await restartSide(kdc.get(), b, { ...b0, epoch: 2000 }, a);
+    const aSent = a.wire.length;
+    a.driver.status("peer");
+    const r = await a.waitFor((e) => e.type === "peer-restarted");
+    assert.ok(r.type === "peer-restarted" && r.oldEpoch === 1000 && r.newEpoch === 2000);
+    await a.waitFor((e) => e.type === "sa-up" && !oldSpis.includes(e.pair.inbound.spi));
+    await b2.waitFor((e) => e.type === "sa-up");
+    await settle(a, b2);
+    assert.equal(types(a, aSent), ["STATUS", "STATUS", "CREATE"]);
+    assert.equal(types(b2), ["REPLY", "REPLY", "REPLY"]);
+    assert.not.ok(a.events.some((e) => e.type === "peer-dead"));
+    assertMirrored(a, b2);
+  } finally {
+    await closeAll(a, ...(b2 ? [b2] : [b]));
+  }
 });
 
 test.run();
