@@ -202,6 +202,14 @@ type Continuation =
   | { readonly kind: "responder-install"; readonly rc: ResponderCreate; readonly reply: Uint8Array; readonly ackReq: boolean }
   | { readonly kind: "fire-and-forget"; readonly what: string };
 
+/** Dead-peer detection of one peer entry: its idle timer and the STATUS probing it [RFC 4430 §3.7]. */
+interface DpdState extends TimerOwner {
+  readonly config: PeerConfig;
+  readonly principal: string;
+  readonly idleMs: number;
+  probe?: Exchange;
+}
+
 /** What a new transaction retrying an exchange carries over [RFC 4430 §9]. */
 interface Retry {
   readonly retried: Exchange["retried"];
@@ -210,7 +218,11 @@ interface Retry {
   readonly peerTgt?: Ticket;
 }
 
-type TimerTarget = (Exchange & { readonly tag: "exchange" }) | (ReplyRecord & { readonly tag: "reply" }) | (SaPair & { readonly tag: "pair" });
+type TimerTarget =
+  | (Exchange & { readonly tag: "exchange" })
+  | (ReplyRecord & { readonly tag: "reply" })
+  | (SaPair & { readonly tag: "pair" })
+  | (DpdState & { readonly tag: "dpd" });
 
 const NO_PAYLOADS: InnerPayload[] = [];
 
@@ -240,6 +252,8 @@ export class KinkEngine {
   readonly #creating = new Map<PeerConfig, Set<Exchange>>();
   readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
+  /** Peer entries under dead-peer detection (those with SAs and `dpdIdleSeconds`), each with its timer armed [RFC 4430 §3.7]. */
+  readonly #dpd = new Map<PeerConfig, DpdState & { readonly tag: "dpd" }>();
   readonly #jobs = new Map<number, Continuation & { readonly ops: readonly SinkOp[] }>();
   readonly #timers = new TimerQueue<TimerTarget>();
   #tgt: Credentials | undefined;
@@ -477,6 +491,7 @@ export class KinkEngine {
     for (let t = this.#timers.pop(now); t !== undefined; t = this.#timers.pop(now)) {
       if (t.tag === "exchange") this.#exchangeTimer(t, now);
       else if (t.tag === "reply") this.#replyTimer(t, now);
+      else if (t.tag === "dpd") this.#dpdTimer(t, now);
       else this.#pairTimer(t, now);
     }
     return this.#drain();
@@ -1279,6 +1294,7 @@ export class KinkEngine {
       }
       if (ex.kind === "status") this.#event({ type: "peer-dead", peer: ex.config.name });
       this.#fail(ex, `no reply after ${ex.transmissions} transmissions`);
+      if (ex.kind === "status" && this.#dpd.get(ex.config)?.probe === ex) this.#dpdGaveUp(ex.config, now);
       return;
     }
     ex.interval = Math.min(ex.interval * 2, this.#retransmit.maxIntervalMs);
@@ -1471,6 +1487,8 @@ export class KinkEngine {
       if (peerTgt !== undefined) next.peerTgt = peerTgt;
       next.deleting.push(...deleting);
       next.inner = inner;
+      const dpd = this.#dpd.get(ex.config);
+      if (dpd?.probe === ex) dpd.probe = next;
       this.#acquireTicket(next, now, retry.refresh);
     }
   }
@@ -1755,6 +1773,56 @@ export class KinkEngine {
       }
     }
     this.#event({ type: "sa-up", pair: pairInfo(pair), ...(rekeyOf && { rekeyOf: rekeyOf.inbound }) });
+    this.#dpdWatch(pair.config);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Dead-peer detection [RFC 4430 §3.7]
+
+  /**
+   * Puts a peer entry with SAs under dead-peer detection. The timer is checked lazily: an
+   * authenticated message only records when it came (#observeEpoch), and the timer, when it
+   * fires, moves itself to the end of the quiet period.
+   */
+  #dpdWatch(config: PeerConfig): void {
+    const idleMs = (config.dpdIdleSeconds ?? 0) * 1000;
+    if (!(idleMs > 0) || config.address === undefined || config.localAddress === undefined) return;
+    if (this.#dpd.has(config)) return; // watched: its timer is armed
+    const server = parsePrincipal(config.principal, { defaultRealm: this.principal.realm });
+    const d = { tag: "dpd" as const, config, principal: formatPrincipal(server.name, server.realm), idleMs, timerGeneration: 0 };
+    this.#dpd.set(config, d);
+    this.#timers.arm(d, this.#remote(d.principal).lastHeard + idleMs);
+  }
+
+  /** The quiet period may be over: probe with STATUS if nothing authenticated came from the peer [RFC 4430 §3.7]. */
+  #dpdTimer(d: DpdState & { readonly tag: "dpd" }, now: number): void {
+    const probing = d.probe !== undefined && d.probe.phase !== "aging" && d.probe.phase !== "done";
+    const live = this.#sas.ofPrincipal(d.principal).some((p) => p.config === d.config && (p.state === "up" || p.state === "rekeying"));
+    if (!live && !probing) {
+      // No SAs left to protect; the next pair that comes up watches again.
+      this.#dpd.delete(d.config);
+      return;
+    }
+    const quietUntil = this.#remote(d.principal).lastHeard + d.idleMs;
+    if (!probing && quietUntil <= now) {
+      // Suspicion only: the STATUS REPLY decides, and its epoch shows a restart [RFC 4430 §3.4, §3.7].
+      this.#log?.info({ peer: d.config.name }, "nothing heard from the peer: probing with STATUS");
+      d.probe = this.#newExchange("status", d.config);
+      this.#acquireTicket(d.probe, now);
+    }
+    this.#timers.arm(d, Math.max(quietUntil, now + d.idleMs));
+  }
+
+  /**
+   * The probe got no authenticated answer in a full retransmission cycle (peer-dead is already
+   * reported). With keepUp its SAs, which likely lead nowhere, are dropped and negotiated again;
+   * otherwise they stay and probing goes on [RFC 4430 §3.7].
+   */
+  #dpdGaveUp(config: PeerConfig, now: number): void {
+    if (config.keepUp === false) return;
+    const d = this.#dpd.get(config)!;
+    for (const pair of this.#sas.ofPrincipal(d.principal)) if (pair.config === config) this.#pairGone(pair, "peer dead", now, true);
+    this.#startCreate(config, now, []);
   }
 
   /**

@@ -55,8 +55,17 @@ export interface PeerConfig {
   /** XFRM reqid tying the SAs to the policy templates. */
   readonly reqid?: number;
   readonly replayWindow?: number;
-  /** Re-CREATE when the peer restarted (epoch change) or an SA nears expiry (initiator only). Default true. */
+  /**
+   * Re-CREATE when the peer restarted (epoch change), an SA nears expiry (initiator only) or
+   * dead-peer detection gave the peer up (its SAs are dropped first). Default true.
+   */
   readonly keepUp?: boolean;
+  /**
+   * Dead-peer detection: while we have SAs with this peer and nothing authenticated came from it
+   * for this many seconds, send a STATUS [RFC 4430 §3.7]. 0 or absent: off. Needs `address` and
+   * `localAddress`.
+   */
+  readonly dpdIdleSeconds?: number;
 }
 
 export interface RetransmitPolicy {

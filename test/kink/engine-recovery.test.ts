@@ -417,4 +417,152 @@ test("u2u responder restarted (new TGT and epoch): TGT_REP, retried STATUS shows
   }
 });
 
+// ---------------------------------------------------------------------------------------------
+// 3. Dead-peer detection on idle SAs [RFC 4430 §3.4, §3.7]
+
+const DPD_RETRANSMIT = { initialMs: 50, maxIntervalMs: 100, maxTransmissions: 3 };
+const DPD_IDLE_S = 0.3;
+
+/** A initiates to B and watches it (STATUS after 0.3 s without an authenticated message); B answers. */
+async function dpdPair(entry: Partial<PeerConfig> = {}, bEpoch?: number): Promise<{ a: Side; b: Side; b0: SideOptions }> {
+  const [ka, kb] = await keytabs();
+  const a0: SideOptions = {
+    name: "A",
+    principal: "kink/a.kink.test",
+    keytab: ka,
+    peers: (o) => [initiatorEntry(o, { dpdIdleSeconds: DPD_IDLE_S, ...entry })],
+    engine: { retransmit: DPD_RETRANSMIT },
+  };
+  const b0: SideOptions = {
+    name: "B",
+    principal: "kink/b.kink.test",
+    keytab: kb,
+    peers: () => [responderEntry(REALM)],
+    ...(bEpoch !== undefined && { epoch: bEpoch }),
+  };
+  const [a, b] = await startPair(kdc.get(), 4, a0, b0);
+  a.driver.create("peer");
+  await a.waitFor((e) => e.type === "sa-up");
+  await b.waitFor((e) => e.type === "sa-up");
+  await settle(a, b);
+  return { a, b, b0 };
+}
+
+const xidsOf = (s: Side, from: number, t: MessageType) =>
+  s.wire
+    .slice(from)
+    .map((d) => decodeKinkMessage(d))
+    .filter((m) => m.type === t)
+    .map((m) => m.xid);
+
+test("DPD, live peer: after each idle period A probes with STATUS, B answers, peer-alive, SAs kept", async () => {
+  // A → B  CREATE / B → A REPLY
+  //        0.3 s without an authenticated message from B
+  // A → B  STATUS / B → A REPLY{AP_REP}   → peer-alive
+  //        0.3 s more
+  // A → B  STATUS / B → A REPLY{AP_REP}   → peer-alive
+  const { a, b } = await dpdPair();
+  try {
+    const t0 = Date.now();
+    await until(
+      () => a.events.filter((e) => e.type === "peer-alive").length >= 2,
+      () => {},
+    );
+    const elapsed = Date.now() - t0;
+    await settle(a, b);
+    assert.ok(elapsed >= 2 * DPD_IDLE_S * 1000 - 50, `two probes took ${elapsed} ms`);
+    const probes = xidsOf(a, 1, MessageType.STATUS);
+    assert.ok(probes.length >= 2 && new Set(probes).size === probes.length, "each probe is its own transaction, none retransmitted");
+    const alive = a.events.find((e) => e.type === "peer-alive");
+    assert.ok(alive?.type === "peer-alive" && alive.epoch === b.engine.epoch);
+    assert.not.ok(a.events.some((e) => e.type === "peer-dead" || e.type === "sa-down"));
+    assertMirrored(a, b);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("DPD, silent peer (keepUp): STATUS retransmitted to the limit, peer-dead, SAs dropped, re-CREATE once B is back", async () => {
+  // A → B  CREATE / B → A REPLY                    (pair 1)
+  //        B's link goes dead (B receives, nothing it sends arrives)
+  // A → B  STATUS ×3 (one XID: 50, 100 ms back-off) → no reply → peer-dead; pair 1 dropped
+  // A → B  CREATE (retransmitted)                  B's link back: B → A REPLY (pair 2)
+  const { a, b } = await dpdPair();
+  try {
+    const first = a.engine.pairs()[0]!;
+    const sent = a.wire.length;
+    b.link = () => "drop";
+    const t0 = Date.now();
+    await a.waitFor((e) => e.type === "peer-dead", 5000);
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed >= DPD_IDLE_S * 1000 - 50 + 150, `peer-dead after ${elapsed} ms`);
+    const probes = xidsOf(a, sent, MessageType.STATUS);
+    assert.is(probes.length, DPD_RETRANSMIT.maxTransmissions, "STATUS sent up to the retransmission limit");
+    assert.is(new Set(probes).size, 1, "retransmissions of one transaction");
+    const down = a.events.find((e) => e.type === "sa-down");
+    assert.ok(down?.type === "sa-down" && down.reason === "peer dead" && sameSa(down.pair.inbound, first.inbound));
+    assert.is(a.sink.findSa(first.inbound), undefined);
+    assert.is(a.sink.findSa(first.outbound), undefined);
+    // Policy keeps the peer up: a new CREATE is under way; it gets through once B's link is back.
+    b.link = () => "send";
+    const up = await a.waitFor((e) => e.type === "sa-up" && !sameSa(e.pair.inbound, first.inbound), 5000);
+    await settle(a, b);
+    assert.ok(types(a, sent).includes("CREATE"));
+    assert.ok(up.type === "sa-up");
+    assert.is(a.engine.pairs().length, 1);
+    for (const x of specs(a)) {
+      const y = b.sink.findSa(x.id);
+      assert.ok(y, `B lacks SPI ${x.id.spi.toString(16)}`);
+      assert.is(toHex(y!.spec.enc!.key), toHex(x.enc!.key));
+    }
+    // B never heard of pair 1's end (it has no DPD here): it keeps it until its lifetime runs out.
+    assert.is(b.engine.pairs().length, 2);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("DPD, silent peer without keepUp: peer-dead is only reported, SAs kept; probing goes on and finds B alive again", async () => {
+  // A → B  STATUS ×3 (B's link dead) → peer-dead, nothing dropped, no CREATE
+  //        B's link back
+  // A → B  STATUS / B → A REPLY → peer-alive
+  const { a, b } = await dpdPair({ keepUp: false });
+  try {
+    const sent = a.wire.length;
+    b.link = () => "drop";
+    await a.waitFor((e) => e.type === "peer-dead", 5000);
+    b.link = () => "send";
+    await a.waitFor((e) => e.type === "peer-alive", 5000);
+    await settle(a, b);
+    assert.not.ok(types(a, sent).includes("CREATE"));
+    assert.not.ok(a.events.some((e) => e.type === "sa-down"));
+    assertMirrored(a, b);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test("DPD, peer restarted: the probe's REPLY carries a new epoch; A drops the old pair and re-CREATEs", async () => {
+  // A → B  CREATE / B → A REPLY (epoch 1000)       B restarts: epoch 2000, no SAs
+  // A → B  STATUS (idle probe) / B → A REPLY{AP_REP, epoch 2000} → peer-restarted, pair 1 gone
+  // A → B  CREATE / B → A REPLY                                  (pair 2)
+  const { a, b, b0 } = await dpdPair({}, 1000);
+  let b2: Side | undefined;
+  try {
+    const oldSpis = specs(a).map((x) => x.id.spi);
+    const sent = a.wire.length;
+    b2 = await restartSide(kdc.get(), b, { ...b0, epoch: 2000 }, a);
+    const r = await a.waitFor((e) => e.type === "peer-restarted", 5000);
+    assert.ok(r.type === "peer-restarted" && r.oldEpoch === 1000 && r.newEpoch === 2000);
+    await a.waitFor((e) => e.type === "sa-up" && !oldSpis.includes(e.pair.inbound.spi));
+    await b2.waitFor((e) => e.type === "sa-up");
+    await settle(a, b2);
+    assert.equal(types(a, sent).slice(0, 2), ["STATUS", "CREATE"]);
+    assert.not.ok(a.events.some((e) => e.type === "peer-dead"));
+    assertMirrored(a, b2);
+  } finally {
+    await closeAll(a, ...(b2 ? [b2] : [b]));
+  }
+});
+
 test.run();
