@@ -91,7 +91,6 @@ const ALL_CONFIGS: Config[] = [
 /** BENCH_ETYPES=17 runs one configuration (while tuning); the default runs all. */
 const CONFIGS = process.env.BENCH_ETYPES ? ALL_CONFIGS.filter((c) => process.env.BENCH_ETYPES!.split(",").includes(String(c.etype))) : ALL_CONFIGS;
 
-
 interface Client {
   readonly cname: PrincipalName;
   readonly sessionKey: EncryptionKey;

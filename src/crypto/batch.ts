@@ -8,7 +8,21 @@ import { CryptoError, IntegrityError } from "./errors.ts";
 import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
 import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
 import { defaultRandomPool, type RandomPool } from "./random-pool.ts";
-import { type Core, copyOut, getCore, OP_CHECKSUM, OP_DECRYPT, OP_ENCRYPT, OP_KINK_OPEN, OP_PRF, OP_PRF_PLUS, OP_VERIFY, PRF_PLUS_GAP, ST_BAD_LENGTH, ST_INTEGRITY } from "./wasm.ts";
+import {
+  type Core,
+  copyOut,
+  getCore,
+  OP_CHECKSUM,
+  OP_DECRYPT,
+  OP_ENCRYPT,
+  OP_KINK_OPEN,
+  OP_PRF,
+  OP_PRF_PLUS,
+  OP_VERIFY,
+  PRF_PLUS_GAP,
+  ST_BAD_LENGTH,
+  ST_INTEGRITY,
+} from "./wasm.ts";
 
 const D_OP = 0;
 const D_SLOT = 1;

@@ -20,10 +20,14 @@ export interface KinkDriverOptions {
   readonly now?: () => number;
 }
 
-/** A TicketJob source backed by our ticket cache: drops a ticket the peer said expired [RFC 4430 §9]. */
+/**
+ * A TicketJob source backed by our ticket cache: drops a ticket the peer said expired [RFC 4430
+ * §9]. User-to-user tickets are cached per peer TGT, so one under a peer's new TGT is fetched
+ * without dropping the old [RFC 4430 §3.7.1].
+ */
 export function ticketsFromCache(cache: TicketCache): (job: TicketJob) => Promise<Credentials> {
   return (job) => {
-    if (job.refresh) cache.drop(job.server.name);
+    if (job.refresh === "expired") cache.drop(job.server.name);
     return cache.serviceTicket(job.server.name, job.peerTgt);
   };
 }

@@ -11,12 +11,22 @@ import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
 import { CryptoBatch } from "../crypto/batch.ts";
 import { type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult, wipeSaKeys } from "../ipsec/sink.ts";
-import { ApReqError, buildApReq, matchApRep, queueApRepDecrypt, readKrbError, type ServiceKeyLookup, type VerifiedApReq, verifyApReqBatch } from "../krb/ap.ts";
+import {
+  ApReqError,
+  buildApReq,
+  flagMask,
+  matchApRep,
+  queueApRepDecrypt,
+  readKrbError,
+  type ServiceKeyLookup,
+  type VerifiedApReq,
+  verifyApReqBatch,
+} from "../krb/ap.ts";
 import { KrbError, KrbErrorCode } from "../krb/errors.ts";
 import type { Credentials } from "../krb/kdc-client.ts";
-import { decodeTicket } from "../krb/messages/index.ts";
-import type { EncryptionKey, Ticket } from "../krb/messages/types.ts";
-import { formatPrincipal, type Principal, parsePrincipal } from "../krb/principal.ts";
+import { decodeApReq, decodeTicket } from "../krb/messages/index.ts";
+import { ApOption, type EncryptionKey, type Ticket } from "../krb/messages/types.ts";
+import { formatPrincipal, type Principal, parsePrincipal, principalEquals } from "../krb/principal.ts";
 import type { ReplayCache } from "../krb/replay-cache.ts";
 import { KINK_PORT, KinkErrorCode, MessageType, PayloadType } from "../wire/constants.ts";
 import { type DecodedKink, decodeKinkMessage, openedFromBatch, openKinkMessage, queueKinkOpen, type SessionKey } from "../wire/decode.ts";
@@ -93,11 +103,14 @@ interface CreateItem {
   /** Inbound SPI per protocol offered (from the sink's getSpi). */
   readonly spis: Partial<Record<IpsecProtocol, number>>;
   offer?: SaPayload;
-  ni?: Uint8Array;
+  /** Ni, drawn when the exchange starts so a colliding CREATE can be judged at any phase [RFC 4430 §3.6]. */
+  readonly ni: Uint8Array;
   dh?: DhExchange;
   /** The optimistic inbound SA installed before sending (2-message form) [RFC 4430 §3.2]. */
   optimistic?: { sa: NegotiatedSa; spec: SaSpec };
   pair?: SaPair;
+  /** Lost a CREATE collision to the peer's CREATE answered in this record: our pair is redundant [RFC 4430 §3.6]. */
+  lostTo?: ReplyRecord;
 }
 
 /** An exchange we initiated, alive until answered or given up [RFC 4430 §9]. */
@@ -112,6 +125,8 @@ interface Exchange extends TimerOwner {
   creds?: Credentials;
   /** The peer's TGT from GETTGT: our ticket to it is user-to-user [RFC 4430 §3.1]. */
   peerTgt?: Ticket;
+  /** GETTGT: the exchange waiting for the peer's TGT. */
+  forExchange?: Exchange;
   /** Authenticator times of every transmission: an AP-REP may answer any of them [RFC 4430 §9]. */
   readonly sent: { ctime: number; cusec: number }[];
   transmissions: number;
@@ -126,8 +141,6 @@ interface Exchange extends TimerOwner {
   readonly rekeyOf: SaPair[];
   /** Retries already spent on KRB_AP_ERR_SKEW / TKT_EXPIRED (once each) [kink.md §6.2]. */
   readonly retried: { skew: boolean; expired: boolean; gettgt: boolean };
-  /** Lost a CREATE collision: delete what it creates as soon as it is up. */
-  collisionLost: boolean;
   /** The ACK last sent, so a retransmitted REPLY is re-acknowledged [RFC 4430 §8.6]. */
   ackReq: boolean;
 }
@@ -144,6 +157,11 @@ interface ReplyRecord extends TimerOwner {
   transmissions: number;
   interval: number;
   readonly pairs: SaPair[];
+  /**
+   * Our pairs that lost a CREATE collision to this command: deleted once its pairs are up here,
+   * so traffic always has an SA pair [RFC 4430 §3.6].
+   */
+  losers?: SaPair[];
 }
 
 interface Remote {
@@ -151,6 +169,12 @@ interface Remote {
   lastHeard: number;
   /** Learnt from a protected KRB_AP_ERR_SKEW: peer time − our time (ms) [RFC 4430 §3.5]. */
   clockOffsetMs: number;
+  /**
+   * The user-to-user peer's TGT that our last authenticated exchange used: later exchanges skip
+   * GETTGT. Replaced only when a ticket under a newer TGT has worked, so an unauthenticated
+   * TGT_REP never costs us a working ticket [RFC 4430 §3.7.1].
+   */
+  peerTgt?: Ticket;
 }
 
 /** A responder CREATE waiting for SPIs from the sink. */
@@ -187,7 +211,27 @@ interface SinkBatch {
   readonly parts: { readonly k: Continuation; readonly from: number; readonly to: number }[];
 }
 
-type TimerTarget = (Exchange & { readonly tag: "exchange" }) | (ReplyRecord & { readonly tag: "reply" }) | (SaPair & { readonly tag: "pair" });
+/** Dead-peer detection of one peer entry: its idle timer and the STATUS probing it [RFC 4430 §3.7]. */
+interface DpdState extends TimerOwner {
+  readonly config: PeerConfig;
+  readonly principal: string;
+  readonly idleMs: number;
+  probe?: Exchange;
+}
+
+/** What a new transaction retrying an exchange carries over [RFC 4430 §9]. */
+interface Retry {
+  readonly retried: Exchange["retried"];
+  readonly refresh?: TicketJob["refresh"];
+  /** The peer's new TGT, from a KINK_TGT_REP answering a command [RFC 4430 §3.7.1]. */
+  readonly peerTgt?: Ticket;
+}
+
+type TimerTarget =
+  | (Exchange & { readonly tag: "exchange" })
+  | (ReplyRecord & { readonly tag: "reply" })
+  | (SaPair & { readonly tag: "pair" })
+  | (DpdState & { readonly tag: "dpd" });
 
 const NO_PAYLOADS: InnerPayload[] = [];
 
@@ -213,8 +257,12 @@ export class KinkEngine {
   readonly #random: (out: Uint8Array) => void;
   readonly #sas = new SaTable();
   readonly #exchanges = new Map<number, Exchange>();
+  /** CREATEs of ours not yet installed, per peer entry: what a peer's CREATE may collide with [RFC 4430 §3.6]. */
+  readonly #creating = new Map<PeerConfig, Set<Exchange>>();
   readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
+  /** Peer entries under dead-peer detection (those with SAs and `dpdIdleSeconds`), each with its timer armed [RFC 4430 §3.7]. */
+  readonly #dpd = new Map<PeerConfig, DpdState & { readonly tag: "dpd" }>();
   readonly #jobs = new Map<number, SinkBatch>();
   /** Exchanges waiting for a ticket, by TicketJob id. */
   readonly #ticketJobs = new Map<number, Exchange>();
@@ -276,12 +324,11 @@ export class KinkEngine {
   }
 
   /** Sends STATUS to a peer: liveness and epoch check [RFC 4430 §3.4], optionally carrying Notify payloads. */
-  // `_now` keeps every entry point's (input, now) shape; the ticket comes first, so time is not needed yet.
-  status(peerName: string, _now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
+  status(peerName: string, now: number, notifies: readonly IsakmpPayload[] = []): EngineOutput {
     const config = this.#peerByName(peerName);
     const ex = this.#newExchange("status", config);
     if (notifies.length > 0) ex.inner = [isakmp(notifies)];
-    this.#needTicket(ex);
+    this.#acquireTicket(ex, now);
     return this.#drain();
   }
 
@@ -459,6 +506,7 @@ export class KinkEngine {
     for (let t = this.#timers.pop(now); t !== undefined; t = this.#timers.pop(now)) {
       if (t.tag === "exchange") this.#exchangeTimer(t, now);
       else if (t.tag === "reply") this.#replyTimer(t, now);
+      else if (t.tag === "dpd") this.#dpdTimer(t, now);
       else this.#pairTimer(t, now);
     }
     return this.#drain();
@@ -680,6 +728,14 @@ export class KinkEngine {
     if (e.code === KrbErrorCode.KRB_AP_ERR_REPEAT) return; // a replay gets no answer (racoon2; RFC 4430 §9)
     if (msg.type === MessageType.ACK) return; // an ACK is never answered
     const to = this.#replyTo(d, undefined);
+    const tgt = this.#staleUserToUser(msg, e);
+    if (tgt !== undefined) {
+      // A user-to-user ticket for a TGT we no longer hold: the REPLY carries the current one,
+      // unauthenticated (useless without its session key) [RFC 4430 §3.7.1].
+      this.#log?.info({ from: d.from.address }, "user-to-user ticket for an old TGT: answering with our current TGT");
+      this.#send(encodeTgtReply(msg.xid, tgt), to, d.local.address);
+      return;
+    }
     if (e instanceof ApReqError) {
       const reply = encodeProtectedKrbError({
         xid: msg.xid,
@@ -697,6 +753,27 @@ export class KinkEngine {
     }
     if (this.#cfg.unauthenticatedErrors === false) return;
     this.#send(encodeLoneKrbError({ xid: msg.xid, errorCode: e.code, now, server: this.principal, eText: e.detail }), to, d.local.address);
+  }
+
+  /**
+   * Our current TGT, when a command failed because its user-to-user ticket (use-session-key,
+   * for us) does not decrypt under that TGT's session key: it was made for a TGT we lost
+   * [RFC 4430 §3.7.1].
+   */
+  #staleUserToUser(msg: DecodedKink, e: KrbError): Uint8Array | undefined {
+    const tgt = this.#tgt?.ticket.raw;
+    if (tgt === undefined || e instanceof ApReqError) return undefined;
+    if (e.code !== KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY && e.code !== KrbErrorCode.KRB_AP_ERR_NOKEY) return undefined;
+    const ap = msg.payloads[0];
+    if (ap?.type !== PayloadType.AP_REQ) return undefined;
+    let req: ReturnType<typeof decodeApReq>;
+    try {
+      req = decodeApReq(ap.apReq);
+    } catch {
+      return undefined;
+    }
+    if ((req.apOptions & flagMask(ApOption.useSessionKey)) === 0) return undefined;
+    return principalEquals(req.ticket.sname, req.ticket.realm, this.principal.name, this.principal.realm) ? tgt : undefined;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -728,7 +805,7 @@ export class KinkEngine {
       this.#finishReply(record, v, [{ type: PayloadType.ERROR, code: KinkErrorCode.PROTOERR }], false, now);
       return;
     }
-    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record.principal));
+    const items: ResponderItem[] = chains.map((c) => this.#chooseItem(c.payloads, config, record));
     const rc: ResponderCreate = {
       record,
       verified: v,
@@ -749,7 +826,8 @@ export class KinkEngine {
   }
 
   /** Chooses a proposal for one KINK_ISAKMP chain, or the Notify that refuses it [RFC 4430 §5.5]. */
-  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, principal: string): ResponderItem {
+  #chooseItem(chain: readonly IsakmpPayload[], config: PeerConfig, record: ReplyRecord): ResponderItem {
+    const principal = record.principal;
     const sa = chain[0]?.type === "sa" ? chain[0] : undefined;
     const nonce = chain.find((p) => p.type === "nonce");
     const ke = chain.find((p) => p.type === "ke");
@@ -783,7 +861,7 @@ export class KinkEngine {
       if (existing !== undefined && existing.state !== "gone") {
         return { ok: false, payloads: [notify(NotifyType.INVALID_SPI, chosen.protocolId, chosen.initiatorSpi)] };
       }
-      this.#resolveCollision(config, i, nonce.data);
+      this.#resolveCollision(config, i, nonce.data, record);
       return { ok: true, sa: chosen, optimistic: choice.optimistic, policyIndex: i, ni: nonce.data, ...(ke && { ke: ke.data }) };
     }
     this.#log?.info({ principal, notify: notifyTypeName(last.notifyType) }, `no acceptable proposal: ${last.detail}`);
@@ -791,21 +869,33 @@ export class KinkEngine {
   }
 
   /**
-   * Both sides started a CREATE for the same SA policy at once (a rekey collision). The exchange
-   * with the lower Ni yields; both peers see both nonces, so both reach the same verdict and
-   * exactly one new pair survives. The loser still answers the winner's CREATE.
+   * Both sides started a CREATE for the same SA policy at once (a rekey collision; only the
+   * initiator rekeys, so it takes two pairs for one policy or a rekey meeting a new CREATE)
+   * [RFC 4430 §3.6]. The exchange with the lower Ni yields; both peers see both nonces, so both
+   * reach the same verdict and exactly one new pair survives. The loser still answers the
+   * winner's CREATE, and deletes its own new pair once the winner's is up on its side. A side
+   * that sees no overlap (its CREATE already installed) decides nothing: at worst both pairs
+   * stay, never neither.
    */
-  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array): void {
-    for (const ex of this.#exchanges.values()) {
-      if (ex.kind !== "create" || ex.config !== config || ex.phase === "done") continue;
+  #resolveCollision(config: PeerConfig, policyIndex: number, theirNi: Uint8Array, record: ReplyRecord): void {
+    const mine = this.#creating.get(config);
+    if (mine === undefined) return;
+    for (const ex of mine) {
       for (const it of ex.items) {
-        if (it.policyIndex !== policyIndex || it.ni === undefined) continue;
-        if (compareBytes(it.ni, theirNi) < 0) {
-          ex.collisionLost = true;
-          this.#log?.info({ peer: config.name }, "CREATE collision: the peer's exchange wins (higher Ni)");
-        }
+        if (it.policyIndex !== policyIndex || it.lostTo !== undefined || compareBytes(it.ni, theirNi) >= 0) continue;
+        it.lostTo = record;
+        this.#log?.info({ peer: config.name, xid: ex.xid }, "CREATE collision: the peer's exchange wins (higher Ni)");
       }
     }
+  }
+
+  /** The winner of a CREATE collision is up here: the losers' redundant pairs go [RFC 4430 §3.6]. */
+  #dropCollisionLosers(record: ReplyRecord, now: number): void {
+    const losers = record.losers?.filter((p) => p.state === "up" || p.state === "rekeying");
+    record.losers = undefined;
+    if (losers === undefined || losers.length === 0) return;
+    this.#log?.info({ peer: losers[0]!.config.name }, "lost CREATE collision: deleting the redundant pair");
+    this.#startDelete(losers[0]!.config, losers, now);
   }
 
   #responderSpis(rc: ResponderCreate, results: readonly SinkResult[], now: number): void {
@@ -911,6 +1001,7 @@ export class KinkEngine {
     }
     for (const p of rc.record.pairs) if (p.state === "up") this.#pairUp(p);
     this.#sendReply(rc.record, reply, ackReq, now);
+    if (rc.record.losers !== undefined && !ackReq) this.#dropCollisionLosers(rc.record, now);
   }
 
   /** Sends a REPLY built from inner payloads, with no SA work attached. */
@@ -940,6 +1031,7 @@ export class KinkEngine {
       this.#pairUp(p);
     }
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "install outbound SAs on ACK" });
+    if (record.losers !== undefined) this.#dropCollisionLosers(record, now);
   }
 
   #replyTimer(record: ReplyRecord, now: number): void {
@@ -1025,7 +1117,6 @@ export class KinkEngine {
       deleting: [],
       rekeyOf: [],
       retried: { skew: false, expired: false, gettgt: false },
-      collisionLost: false,
       ackReq: false,
       timerGeneration: 0,
     };
@@ -1033,27 +1124,45 @@ export class KinkEngine {
     return ex;
   }
 
-  #needTicket(ex: Exchange, refresh = false): void {
+  #needTicket(ex: Exchange, refresh?: TicketJob["refresh"]): void {
     ex.pendingJobs++;
     const id = this.#nextJob++;
     this.#ticketJobs.set(id, ex);
     this.#out.tickets.push({ id, server: ex.server, ...(ex.peerTgt && { peerTgt: ex.peerTgt }), ...(refresh && { refresh }) });
   }
 
-  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retried?: Exchange["retried"], refreshTicket = false): Exchange {
-    const ex = this.#newExchange("create", config);
-    ex.rekeyOf.push(...rekeyOf);
-    if (retried) Object.assign(ex.retried, retried);
-    if (config.userToUser && ex.peerTgt === undefined) {
-      this.#sendGetTgt(ex, now);
-    } else {
-      this.#needTicket(ex, refreshTicket);
+  /** The exchange's ticket; a user-to-user peer's TGT first, by GETTGT unless one has worked before [RFC 4430 §3.1]. */
+  #acquireTicket(ex: Exchange, now: number, refresh?: TicketJob["refresh"]): void {
+    if (ex.config.userToUser && ex.peerTgt === undefined) {
+      const known = this.#remote(formatPrincipal(ex.server.name, ex.server.realm)).peerTgt;
+      if (known === undefined) {
+        this.#sendGetTgt(ex, now);
+        return;
+      }
+      ex.peerTgt = known;
     }
+    this.#needTicket(ex, refresh);
+  }
+
+  #startCreate(config: PeerConfig, now: number, rekeyOf: SaPair[], retry?: Retry): Exchange {
+    const ex = this.#newExchange("create", config);
+    let creating = this.#creating.get(config);
+    if (creating === undefined) {
+      creating = new Set();
+      this.#creating.set(config, creating);
+    }
+    creating.add(ex);
+    ex.rekeyOf.push(...rekeyOf);
+    if (retry !== undefined) {
+      Object.assign(ex.retried, retry.retried);
+      if (retry.peerTgt !== undefined) ex.peerTgt = retry.peerTgt;
+    }
+    this.#acquireTicket(ex, now, retry?.refresh);
     const ops: SinkOp[] = [];
     config.sas.forEach((policy, policyIndex) => {
       const spis: Partial<Record<IpsecProtocol, number>> = {};
       for (const p of policy.proposals) if (!(p.protocol in spis)) spis[p.protocol] = 0;
-      ex.items.push({ policyIndex, policy, spis });
+      ex.items.push({ policyIndex, policy, spis, ni: this.#nonce(config) });
       for (const proto of Object.keys(spis) as IpsecProtocol[])
         ops.push({ op: "getSpi", req: { dst: ex.local, src: ex.to.address, proto, reqid: config.reqid ?? 0 } });
     });
@@ -1085,7 +1194,6 @@ export class KinkEngine {
     const inner: InnerPayload[] = [];
     for (const it of ex.items) {
       it.offer = buildSaOffer(it.policy, it.spis);
-      it.ni = this.#nonce(ex.config);
       const chain: IsakmpPayload[] = [it.offer, { type: "nonce", data: it.ni }];
       if (it.policy.pfsGroup !== undefined) {
         it.dh = DhExchange.create(it.policy.pfsGroup);
@@ -1119,7 +1227,7 @@ export class KinkEngine {
         ex.local,
         ex.to.address,
         sa.initiatorSpi,
-        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni!, interop },
+        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni, interop },
         "initiator",
       );
       it.optimistic = { sa, spec };
@@ -1208,6 +1316,7 @@ export class KinkEngine {
       }
       if (ex.kind === "status") this.#event({ type: "peer-dead", peer: ex.config.name });
       this.#fail(ex, `no reply after ${ex.transmissions} transmissions`);
+      if (ex.kind === "status" && this.#dpd.get(ex.config)?.probe === ex) this.#dpdGaveUp(ex.config, now);
       return;
     }
     ex.interval = Math.min(ex.interval * 2, this.#retransmit.maxIntervalMs);
@@ -1217,6 +1326,7 @@ export class KinkEngine {
 
   /** Ends an exchange: keeps it briefly (aging) so a repeated REPLY is recognised. */
   #finish(ex: Exchange, now: number): void {
+    this.#notCreating(ex);
     ex.phase = "aging";
     this.#timers.arm(ex as TimerTarget, now + this.#retransmit.initialMs * 2 ** this.#retransmit.maxTransmissions);
   }
@@ -1227,8 +1337,16 @@ export class KinkEngine {
     this.#releaseSpis(ex);
     for (const p of ex.rekeyOf) if (p.state === "rekeying") p.state = "up";
     this.#timers.cancel(ex as TimerTarget);
+    this.#notCreating(ex);
     ex.phase = "done";
     this.#exchanges.delete(ex.xid);
+  }
+
+  #notCreating(ex: Exchange): void {
+    if (ex.kind !== "create") return;
+    const set = this.#creating.get(ex.config);
+    set?.delete(ex);
+    if (set?.size === 0) this.#creating.delete(ex.config);
   }
 
   /** Gives back the inbound SPIs (and optimistic SAs) of a CREATE that produced no pair. */
@@ -1260,12 +1378,19 @@ export class KinkEngine {
       return;
     }
     if (opened === undefined) {
+      const tgtRep = msg.payloads.find((p) => p.type === PayloadType.TGT_REP);
+      if (tgtRep !== undefined && ex.phase === "sent") {
+        this.#peerLostTgt(ex, tgtRep.tgt, now);
+        return;
+      }
       // Unauthenticated errors never tear down state or move the clock [RFC 4430 §3.5, §3.7.1]:
       // log and keep retransmitting.
       this.#logUnauthenticated(ex, msg);
       return;
     }
     const principal = formatPrincipal(ex.server.name, ex.server.realm);
+    // A user-to-user ticket under this TGT worked: later exchanges use it [RFC 4430 §3.7.1].
+    if (ex.peerTgt !== undefined) this.#remote(principal).peerTgt = ex.peerTgt;
     this.#observeEpoch(principal, (opened.payloads[0] as { epoch: number }).epoch, now);
     if (ex.phase === "aging") {
       // A retransmitted REPLY: our ACK was lost; acknowledge again [RFC 4430 §8.6].
@@ -1338,23 +1463,55 @@ export class KinkEngine {
       this.#fail(ex, `peer answered ${new KrbError(code, message.eText ?? "").message}`);
       return;
     }
-    this.#restart(ex, retried, code === KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED, now);
+    this.#restart(ex, { retried, ...(code === KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED && { refresh: "expired" as const }) }, now);
+  }
+
+  /**
+   * A command answered by an unauthenticated KINK_TGT_REP: the user-to-user peer lost the TGT
+   * our ticket was made for. Neither the peer nor its SAs are given up on: we retry once, in a
+   * new transaction, with a ticket under the new TGT, keeping the old one until that ticket has
+   * worked; a second TGT_REP in the same work is ignored, so a forger cannot make us loop
+   * [RFC 4430 §3.7.1].
+   */
+  #peerLostTgt(ex: Exchange, bytes: Uint8Array, now: number): void {
+    if (ex.peerTgt === undefined || ex.retried.gettgt) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "unauthenticated KINK_TGT_REP ignored (not user-to-user, or already retried)");
+      return;
+    }
+    let tgt: Ticket;
+    try {
+      tgt = decodeTicket(bytes);
+    } catch (e) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, `KINK_TGT_REP with an undecodable ticket ignored: ${(e as Error).message}`);
+      return;
+    }
+    if (tgt.raw !== undefined && ex.peerTgt.raw !== undefined && compareBytes(tgt.raw, ex.peerTgt.raw) === 0) {
+      this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "KINK_TGT_REP with the TGT we already use ignored");
+      return;
+    }
+    this.#log?.info({ peer: ex.config.name, xid: ex.xid }, "peer has a new TGT: retrying with a new user-to-user ticket");
+    this.#restart(ex, { retried: { ...ex.retried, gettgt: true }, refresh: "peer-tgt", peerTgt: tgt }, now);
   }
 
   /** A new transaction (new XID, new authenticators) for the same work [RFC 4430 §9]. */
-  #restart(ex: Exchange, retried: Exchange["retried"], refreshTicket: boolean, now: number): void {
+  #restart(ex: Exchange, retry: Retry, now: number): void {
     const rekeyOf = [...ex.rekeyOf];
     const deleting = [...ex.deleting];
     const inner = ex.inner;
+    const peerTgt = retry.peerTgt ?? ex.peerTgt;
+    const carried: Retry = { ...retry, ...(peerTgt && { peerTgt }) };
     this.#fail(ex, "restarting as a new transaction");
     if (ex.kind === "create") {
-      this.#startCreate(ex.config, now, rekeyOf, retried, refreshTicket);
+      this.#startCreate(ex.config, now, rekeyOf, carried);
     } else {
       const next = this.#newExchange(ex.kind, ex.config);
-      Object.assign(next.retried, retried);
+      Object.assign(next.retried, retry.retried);
+      if (peerTgt !== undefined) next.peerTgt = peerTgt;
       next.deleting.push(...deleting);
       next.inner = inner;
-      this.#needTicket(next, refreshTicket);
+      const dpd = this.#dpd.get(ex.config);
+      if (dpd?.probe === ex) dpd.probe = next;
+      this.#acquireTicket(next, now, retry.refresh);
     }
   }
 
@@ -1398,7 +1555,7 @@ export class KinkEngine {
           continue;
         }
       }
-      const keys = { session, ni: it.ni!, nr, dhSecret, interop };
+      const keys = { session, ni: it.ni, nr, dhSecret, interop };
       const inbound = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, keys, "initiator");
       const outbound = this.#saSpec(ex.config, sa, ex.to.address, ex.local, sa.responderSpi!, keys, "initiator");
       dhSecret?.fill(0);
@@ -1464,12 +1621,13 @@ export class KinkEngine {
     if (failed) return;
     // Make-before-break: the new pairs carry traffic; now the old ones go [RFC 4430 §3.6].
     const old = ex.rekeyOf.filter((p) => p.state === "rekeying" || p.state === "up");
-    if (ex.collisionLost) {
-      const mine = ex.items.map((it) => it.pair).filter((p): p is SaPair => p !== undefined);
-      this.#log?.info({ peer: ex.config.name }, "lost CREATE collision: deleting the redundant pair");
-      this.#startDelete(ex.config, mine, now);
-    }
     if (old.length > 0) this.#startDelete(ex.config, old, now);
+    // A pair that lost a collision goes once the winner's pair is up here, which may be now.
+    for (const it of ex.items) {
+      if (it.lostTo === undefined || it.pair === undefined) continue;
+      it.lostTo.losers = [...(it.lostTo.losers ?? []), it.pair];
+      if (it.lostTo.pairs.some((p) => p.policyIndex === it.policyIndex && p.state === "up")) this.#dropCollisionLosers(it.lostTo, now);
+    }
   }
 
   // -- DELETE initiator [RFC 4430 §3.3]
@@ -1488,7 +1646,7 @@ export class KinkEngine {
     }
     ex.inner = [isakmp([...byProto].map(([protocolId, spis]) => ({ type: "delete" as const, doi: 1, protocolId, spiSize: 4, spis })))];
     if (ops.length > 0) this.#sink(ops, { kind: "fire-and-forget", what: "delete outbound SAs" });
-    this.#needTicket(ex);
+    this.#acquireTicket(ex, now);
   }
 
   #deleteReply(ex: Exchange, now: number): void {
@@ -1501,9 +1659,9 @@ export class KinkEngine {
 
   // -- GETTGT initiator [RFC 4430 §3.1, §6.6]
 
-  #sendGetTgt(create: Exchange, now: number): void {
-    const ex = this.#newExchange("gettgt", create.config);
-    (ex as Exchange & { forCreate?: Exchange }).forCreate = create;
+  #sendGetTgt(owner: Exchange, now: number): void {
+    const ex = this.#newExchange("gettgt", owner.config);
+    ex.forExchange = owner;
     ex.phase = "sent";
     this.#transmitGetTgt(ex, now);
   }
@@ -1516,13 +1674,13 @@ export class KinkEngine {
   }
 
   #onGetTgtReply(ex: Exchange, msg: DecodedKink, now: number): void {
-    const create = (ex as Exchange & { forCreate?: Exchange }).forCreate;
+    const owner = ex.forExchange;
     const rep = msg.payloads.find((p) => p.type === PayloadType.TGT_REP);
-    if (rep === undefined || create === undefined || create.phase === "done") {
+    if (rep === undefined || owner === undefined || owner.phase === "done") {
       this.#logUnauthenticated(ex, msg);
       if (msg.payloads.some((p) => p.type === PayloadType.ERROR && p.code === KinkErrorCode.U2UDENIED)) {
         this.#fail(ex, "peer refused user-to-user (KINK_U2UDENIED)");
-        if (create !== undefined) this.#fail(create, "peer refused user-to-user");
+        if (owner !== undefined) this.#fail(owner, "peer refused user-to-user");
       }
       return;
     }
@@ -1535,8 +1693,8 @@ export class KinkEngine {
     }
     this.#timers.cancel(ex as TimerTarget);
     this.#finish(ex, now);
-    create.peerTgt = tgt;
-    this.#needTicket(create);
+    owner.peerTgt = tgt;
+    this.#needTicket(owner);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1632,6 +1790,56 @@ export class KinkEngine {
       }
     }
     this.#event({ type: "sa-up", pair: pairInfo(pair), ...(rekeyOf && { rekeyOf: rekeyOf.inbound }) });
+    this.#dpdWatch(pair.config);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Dead-peer detection [RFC 4430 §3.7]
+
+  /**
+   * Puts a peer entry with SAs under dead-peer detection. The timer is checked lazily: an
+   * authenticated message only records when it came (#observeEpoch), and the timer, when it
+   * fires, moves itself to the end of the quiet period.
+   */
+  #dpdWatch(config: PeerConfig): void {
+    const idleMs = (config.dpdIdleSeconds ?? 0) * 1000;
+    if (!(idleMs > 0) || config.address === undefined || config.localAddress === undefined) return;
+    if (this.#dpd.has(config)) return; // watched: its timer is armed
+    const server = parsePrincipal(config.principal, { defaultRealm: this.principal.realm });
+    const d = { tag: "dpd" as const, config, principal: formatPrincipal(server.name, server.realm), idleMs, timerGeneration: 0 };
+    this.#dpd.set(config, d);
+    this.#timers.arm(d, this.#remote(d.principal).lastHeard + idleMs);
+  }
+
+  /** The quiet period may be over: probe with STATUS if nothing authenticated came from the peer [RFC 4430 §3.7]. */
+  #dpdTimer(d: DpdState & { readonly tag: "dpd" }, now: number): void {
+    const probing = d.probe !== undefined && d.probe.phase !== "aging" && d.probe.phase !== "done";
+    const live = this.#sas.ofPrincipal(d.principal).some((p) => p.config === d.config && (p.state === "up" || p.state === "rekeying"));
+    if (!live && !probing) {
+      // No SAs left to protect; the next pair that comes up watches again.
+      this.#dpd.delete(d.config);
+      return;
+    }
+    const quietUntil = this.#remote(d.principal).lastHeard + d.idleMs;
+    if (!probing && quietUntil <= now) {
+      // Suspicion only: the STATUS REPLY decides, and its epoch shows a restart [RFC 4430 §3.4, §3.7].
+      this.#log?.info({ peer: d.config.name }, "nothing heard from the peer: probing with STATUS");
+      d.probe = this.#newExchange("status", d.config);
+      this.#acquireTicket(d.probe, now);
+    }
+    this.#timers.arm(d, Math.max(quietUntil, now + d.idleMs));
+  }
+
+  /**
+   * The probe got no authenticated answer in a full retransmission cycle (peer-dead is already
+   * reported). With keepUp its SAs, which likely lead nowhere, are dropped and negotiated again;
+   * otherwise they stay and probing goes on [RFC 4430 §3.7].
+   */
+  #dpdGaveUp(config: PeerConfig, now: number): void {
+    if (config.keepUp === false) return;
+    const d = this.#dpd.get(config)!;
+    for (const pair of this.#sas.ofPrincipal(d.principal)) if (pair.config === config) this.#pairGone(pair, "peer dead", now, true);
+    this.#startCreate(config, now, []);
   }
 
   /**

@@ -5,8 +5,8 @@
 // the receiving side of the SA. Each direction has its own KEYMAT because the SPIs differ.
 // The encryption key (and salt) comes first, the authentication key next (kink.md §7.4).
 
-import type { AesSha1PrfVariant } from "../crypto/kerberos.ts";
 import { CryptoBatch } from "../crypto/batch.ts";
+import type { AesSha1PrfVariant } from "../crypto/kerberos.ts";
 import { type AuthAlgorithm, type EncAlgorithm, encKeymatOctets } from "../ipsec/algorithms.ts";
 import type { AlgorithmKey } from "../ipsec/sink.ts";
 import type { SessionKey } from "../wire/decode.ts";

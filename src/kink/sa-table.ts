@@ -101,7 +101,10 @@ const saKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
 export class SaTable {
   readonly #byInbound = new SpiIndex<SaId>(sameInbound, saKey);
   /** Outbound SAs by the principal that negotiated them and protocol (a DELETE names SPIs of its sender's inbound SAs). */
-  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }>(samePeerOutbound, (k) => `${k.principal}|${k.proto}|${k.spi >>> 0}`);
+  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }>(
+    samePeerOutbound,
+    (k) => `${k.principal}|${k.proto}|${k.spi >>> 0}`,
+  );
   /** Outbound SAs by their kernel identity (destination, protocol, SPI), whoever negotiated them. */
   readonly #byOutboundId = new SpiIndex<SaId>(sameOutbound, saKey);
   readonly #byPrincipal = new Map<string, Set<SaPair>>();

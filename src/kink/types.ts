@@ -55,8 +55,17 @@ export interface PeerConfig {
   /** XFRM reqid tying the SAs to the policy templates. */
   readonly reqid?: number;
   readonly replayWindow?: number;
-  /** Re-CREATE when the peer restarted (epoch change) or an SA nears expiry (initiator only). Default true. */
+  /**
+   * Re-CREATE when the peer restarted (epoch change), an SA nears expiry (initiator only) or
+   * dead-peer detection gave the peer up (its SAs are dropped first). Default true.
+   */
   readonly keepUp?: boolean;
+  /**
+   * Dead-peer detection: while we have SAs with this peer and nothing authenticated came from it
+   * for this many seconds, send a STATUS [RFC 4430 §3.7]. 0 or absent: off. Needs `address` and
+   * `localAddress`.
+   */
+  readonly dpdIdleSeconds?: number;
 }
 
 export interface RetransmitPolicy {
@@ -79,8 +88,12 @@ export interface TicketJob {
   readonly id: number;
   readonly server: Principal;
   readonly peerTgt?: Ticket;
-  /** The cached ticket was refused as expired: fetch a new one [RFC 4430 §9]. */
-  readonly refresh?: boolean;
+  /**
+   * Why a cached ticket will not do. "expired": the peer refused it as expired, fetch a new one
+   * [RFC 4430 §9]. "peer-tgt": the user-to-user peer has a new TGT (`peerTgt`); a ticket under it
+   * is a new ticket anyway, and the old one stays usable until it is in [RFC 4430 §3.7.1].
+   */
+  readonly refresh?: "expired" | "peer-tgt";
 }
 
 export type TicketResult = { readonly ok: true; readonly credentials: Credentials } | { readonly ok: false; readonly error: Error };

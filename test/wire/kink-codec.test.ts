@@ -312,7 +312,7 @@ test("rules inside KINK_ENCRYPT are checked after decryption, with plaintext off
   assert.is(e.inner, true);
   assert.is(e.offset, 4);
   // A ciphertext that does not decrypt (Cksum fine): silent drop.
-  const junk: KinkSealer = { encrypt: (p) => blob(p.length + 28, 5), checksum: sealer.checksum };
+  const junk: KinkSealer = { encrypt: (p) => blob(p.length + 28, 5), checksum: (d) => sealer.checksum(d) };
   const bad = encodeKinkMessage({ type: MessageType.CREATE, xid: 1, payloads: [apReq, { type: PayloadType.ENCRYPT, inner: [] }] }, junk);
   const e2 = kinkErrorOf(() => openKinkMessage(bad, session));
   assert.is(e2.reason, "bad-ciphertext");
