@@ -36,7 +36,15 @@ export interface MemorySinkOptions {
   readonly randomSpi?: () => number;
 }
 
-const saKey = (id: SaId) => `${id.dst}|${id.proto}|${id.spi >>> 0}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;
+/**
+ * SA identity as a Map key. The mark part only when it is not 0/0 (the kernel's "no mark"):
+ * most SAs have none, and this runs for every operation.
+ */
+const saKey = (id: SaId) => {
+  const m = id.mark;
+  const base = `${id.dst}|${id.proto}|${id.spi >>> 0}`;
+  return m === undefined || (m.value === 0 && m.mask === 0) ? base : `${base}|${m.value}/${m.mask}`;
+};
 const policyKey = (id: PolicyId) => {
   const s = id.selector;
   return `${id.dir}|${s.src}/${s.srcPrefix}|${s.dst}/${s.dstPrefix}|${s.proto}|${s.srcPort}|${s.dstPort}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;

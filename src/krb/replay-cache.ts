@@ -243,11 +243,21 @@ function scratchWithSalt(salt: Uint8Array, size: number): Buffer {
   return b;
 }
 
+let lastServer: PrincipalName | undefined;
+let lastServerRealm = "";
+let lastServerText = "";
+
 /** The replay-cache entry for a decrypted authenticator presented to `server@serverRealm`. */
 export function replayEntryFor(auth: Authenticator, server: PrincipalName, serverRealm: string): ReplayEntry {
+  // A server checks every authenticator against the same principal object: format it once.
+  if (server !== lastServer || serverRealm !== lastServerRealm) {
+    lastServerText = formatPrincipal(server, serverRealm);
+    lastServer = server;
+    lastServerRealm = serverRealm;
+  }
   const entry: ReplayEntry = {
     client: formatPrincipal(auth.cname, auth.crealm),
-    server: formatPrincipal(server, serverRealm),
+    server: lastServerText,
     ctime: auth.ctime,
     cusec: auth.cusec,
   };
