@@ -164,7 +164,7 @@ function nfoldUsageConstant(constant: usize, bs: i32): void {
   const tag = ((<u64>load<u32>(constant)) << 24) | ((<u64>load<u8>(constant, 4)) << 16) | <u64>bs;
   // Everything is mixed in before the multiply: added after it, the tail octet never reached the
   // top six bits, so Ke, Ki and Kc of one usage shared a slot and evicted each other.
-  const idx = <i32>(((load<u32>(constant) ^ <u32>load<u8>(constant, 4) ^ (<u32>bs << 8)) * 0x9e3779b1) >> 26);
+  const idx = <i32>(((load<u32>(constant) ^ <u32>load<u8>(constant, 4) ^ ((<u32>bs) << 8)) * 0x9e3779b1) >> 26);
   const t = NFOLD_TAGS + <usize>(idx * 8);
   const v = NFOLD_VALUES + <usize>(idx * 16);
   if (load<u64>(t) != tag) {
