@@ -19,7 +19,9 @@ import {
   OP_PRF,
   OP_PRF_PLUS,
   OP_VERIFY,
+  PRF_MAX_OUTPUT,
   PRF_PLUS_GAP,
+  PRF_PLUS_MAX,
   ST_BAD_LENGTH,
   ST_INTEGRITY,
 } from "./wasm.ts";
@@ -109,8 +111,10 @@ export class CryptoBatch {
   prfPlus(etype: number, key: Uint8Array, seed: Uint8Array, octets: number, variant: AesSha1PrfVariant = "rfc3961"): number {
     const e = requireEnctype(etype);
     requireKey(e, key);
-    if (!Number.isInteger(octets) || octets < 1 || octets > 1024) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `prf+ makes 1 to 1024 octets, not ${octets}`);
-    return this.#add(OP_PRF_PLUS, this.#slots.prfSlot(etype, key), seed, octets + 48, octets, variant === "racoon2" ? 1 : 0, PRF_PLUS_GAP);
+    if (!Number.isInteger(octets) || octets < 1 || octets > PRF_PLUS_MAX)
+      throw new CryptoError("CRYPTO_BAD_ARGUMENT", `prf+ makes 1 to ${PRF_PLUS_MAX} octets, not ${octets}`);
+    // The last block is written whole: room for it to run past `octets`.
+    return this.#add(OP_PRF_PLUS, this.#slots.prfSlot(etype, key), seed, octets + PRF_MAX_OUTPUT, octets, variant === "racoon2" ? 1 : 0, PRF_PLUS_GAP);
   }
 
   /**

@@ -71,6 +71,10 @@ export const OP_KINK_OPEN = 6;
 export const OP_PRF_PLUS = 7;
 /** Free octets a prf+ input carries in front of its seed (assembly/krb/profile.ts PRF_PLUS_GAP). */
 export const PRF_PLUS_GAP = 64;
+/** Most octets one prf+ operation makes (assembly/krb/profile.ts PRF_PLUS_MAX). */
+export const PRF_PLUS_MAX = 1024;
+/** Longest single PRF output (RFC 8009 with SHA-384): a prf+ output may overrun its length by less. */
+export const PRF_MAX_OUTPUT = 48;
 
 export interface Core {
   readonly exports: CoreExports;

@@ -1104,7 +1104,7 @@ export class KinkEngine {
       xid,
       kind,
       config,
-      server: parsePrincipal(config.principal, { defaultRealm: this.principal.realm }),
+      server: this.#serverOf(config),
       to: { address: config.address!, port: config.port ?? KINK_PORT },
       local: config.localAddress!,
       phase: "ticket",
@@ -1340,6 +1340,11 @@ export class KinkEngine {
     this.#notCreating(ex);
     ex.phase = "done";
     this.#exchanges.delete(ex.xid);
+  }
+
+  /** The peer entry's principal, its realm defaulting to ours. */
+  #serverOf(config: PeerConfig): Principal {
+    return parsePrincipal(config.principal, { defaultRealm: this.principal.realm });
   }
 
   #notCreating(ex: Exchange): void {
@@ -1805,7 +1810,7 @@ export class KinkEngine {
     const idleMs = (config.dpdIdleSeconds ?? 0) * 1000;
     if (!(idleMs > 0) || config.address === undefined || config.localAddress === undefined) return;
     if (this.#dpd.has(config)) return; // watched: its timer is armed
-    const server = parsePrincipal(config.principal, { defaultRealm: this.principal.realm });
+    const server = this.#serverOf(config);
     const d = { tag: "dpd" as const, config, principal: formatPrincipal(server.name, server.realm), idleMs, timerGeneration: 0 };
     this.#dpd.set(config, d);
     this.#timers.arm(d, this.#remote(d.principal).lastHeard + idleMs);
