@@ -11,7 +11,8 @@
 // (user + system, so GC threads count) per exchange, and wall exchanges/s; each configuration is
 // timed BENCH_REPS times (default 5) with a fresh engine, sink and replay cache, and the median
 // is recorded. BENCH_PROFILE=1 profiles one timed pass per configuration with the V8 sampling
-// profiler instead and writes bench/results/engine-profile.txt (engine.json is left alone).
+// profiler instead and writes bench/results/engine-profile.txt (engine.json is left alone);
+// BENCH_ALLOC=1 samples what one timed pass allocates, per function, into engine-alloc.txt.
 
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -36,7 +37,7 @@ import { MessageType, PayloadType } from "../src/wire/constants.ts";
 import { openKinkMessage } from "../src/wire/decode.ts";
 import { RFC_INTEROP } from "../src/wire/interop.ts";
 import { ESP_POLICY, responderEntry } from "../test/helpers/kink-peers.ts";
-import { CpuProfiler, formatTop } from "./profile.ts";
+import { AllocationSampler, CpuProfiler, formatTop } from "./profile.ts";
 import { type ResultRow, row, writeReport } from "./report.ts";
 
 const REALM = "BENCH.TEST";
@@ -46,7 +47,8 @@ const CREATES = Number(process.env.BENCH_CREATES ?? 20_000);
 const WARMUP = 4000;
 const BATCH = 64;
 const PROFILE = process.env.BENCH_PROFILE === "1";
-const REPS = PROFILE ? 1 : Math.max(1, Number(process.env.BENCH_REPS ?? 5));
+const ALLOC = process.env.BENCH_ALLOC === "1";
+const REPS = PROFILE || ALLOC ? 1 : Math.max(1, Number(process.env.BENCH_REPS ?? 5));
 const LOCAL = { address: "192.0.2.1", port: 910 };
 const PROFILE_INTERVAL_US = 100;
 const TARGET_US = 50;
@@ -222,10 +224,17 @@ interface Timed {
   readonly wallMs: number;
 }
 
-async function timedPass(w: Workload, c: Config, profiler: CpuProfiler | undefined, profileOut: string[]): Promise<Timed> {
+async function timedPass(
+  w: Workload,
+  c: Config,
+  profiler: CpuProfiler | undefined,
+  sampler: AllocationSampler | undefined,
+  profileOut: string[],
+): Promise<Timed> {
   const { engine, sink } = responder(w, c.policy, CREATES);
   gc();
   await profiler?.start(PROFILE_INTERVAL_US);
+  await sampler?.start();
   const slots = defaultSlotCache();
   const [hits0, misses0, evictions0] = [slots.hits, slots.misses, slots.evictions];
   const cpu0 = process.cpuUsage();
@@ -238,6 +247,18 @@ async function timedPass(w: Workload, c: Config, profiler: CpuProfiler | undefin
     `  derived-key slots per exchange: ${(hits / CREATES).toFixed(2)} hits, ${(misses / CREATES).toFixed(2)} misses, ` +
       `${(evictions / CREATES).toFixed(2)} evictions (capacity ${slots.capacity}, ${slots.size} live)`,
   );
+  if (sampler !== undefined) {
+    const { total, functions } = await sampler.stop();
+    const perExchange: [string, number][] = functions.map(([k, v]) => [k, Math.round(v / CREATES)]);
+    const head = `CREATE responder, ${c.ename}, ${c.esp}: ${Math.round(total / CREATES)} B allocated per exchange (sampled), by function`;
+    const table = (n: number) =>
+      perExchange
+        .slice(0, n)
+        .map(([k, v]) => `${String(v).padStart(7)} B  ${k}`)
+        .join("\n");
+    console.log(`\n${head}, top 15:\n${table(15)}`);
+    profileOut.push(`${head}, top 60:\n${table(60)}\n`);
+  }
   if (profiler !== undefined) {
     const raw = join(tmpdir(), `kinkd-engine-${c.etype}.cpuprofile`);
     const { total, functions, files } = await profiler.stop(raw);
@@ -254,6 +275,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const results: ResultRow[] = [];
 const profileOut: string[] = [];
 const profiler = PROFILE ? new CpuProfiler() : undefined;
+const sampler = ALLOC ? new AllocationSampler() : undefined;
 
 for (const c of CONFIGS) {
   const t = performance.now();
@@ -268,7 +290,7 @@ for (const c of CONFIGS) {
   const cpuPer: number[] = [];
   const rates: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    const { cpuUs, wallMs } = await timedPass(w, c, profiler, profileOut);
+    const { cpuUs, wallMs } = await timedPass(w, c, profiler, sampler, profileOut);
     cpuPer.push(cpuUs / CREATES);
     rates.push((CREATES * 1000) / wallMs);
     console.error(`${c.ename} pass ${r + 1}: ${(cpuUs / CREATES).toFixed(1)} µs CPU/exchange, ${Math.round((CREATES * 1000) / wallMs)} exchanges/s wall`);
@@ -293,7 +315,15 @@ for (const c of CONFIGS) {
   results.push(row(`${name}, exchanges/s (wall, one thread)`, "exchanges/s", rate));
 }
 
-if (profiler !== undefined) {
+if (sampler !== undefined) {
+  sampler.close();
+  const path = new URL("./results/engine-alloc.txt", import.meta.url);
+  writeFileSync(
+    path,
+    `# npm run bench:engine with BENCH_ALLOC=1: V8 sampling heap profile of one timed pass per configuration (${CREATES} CREATEs)\n\n${profileOut.join("\n")}`,
+  );
+  console.error("allocation-sampled run: CPU figures above include sampler overhead; engine.json not written");
+} else if (profiler !== undefined) {
   profiler.close();
   const path = new URL("./results/engine-profile.txt", import.meta.url);
   writeFileSync(

@@ -54,6 +54,57 @@ export class CpuProfiler {
   }
 }
 
+interface SamplingNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/**
+ * V8's sampling heap profiler over a bench's timed region, counting objects the scavenger or the
+ * full collector already freed too: what a path allocates, not what it retains. Native callees
+ * (slice, subarray, Map#set) are charged to their JavaScript caller, where the fix would go.
+ */
+export class AllocationSampler {
+  readonly #session = new Session();
+
+  constructor() {
+    this.#session.connect();
+  }
+
+  async start(intervalBytes = 256): Promise<void> {
+    await this.#session.post("HeapProfiler.enable");
+    await this.#session.post("HeapProfiler.startSampling", {
+      samplingInterval: intervalBytes,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    });
+  }
+
+  /** Allocated bytes by "function  file:line", most first, and the total. */
+  async stop(): Promise<{ total: number; functions: [string, number][] }> {
+    const { profile } = await this.#session.post("HeapProfiler.stopSampling");
+    await this.#session.post("HeapProfiler.disable");
+    const fns = new Map<string, number>();
+    let total = 0;
+    const walk = (n: SamplingNode, caller: string) => {
+      const l = label(n.callFrame);
+      const name = n.callFrame.url === "" && caller !== "" ? `${n.callFrame.functionName || "(native)"} ← ${caller}` : l.fn;
+      if (n.selfSize > 0) {
+        fns.set(name, (fns.get(name) ?? 0) + n.selfSize);
+        total += n.selfSize;
+      }
+      for (const c of n.children) walk(c, n.callFrame.url === "" ? caller : l.fn);
+    };
+    walk(profile.head as unknown as SamplingNode, "");
+    return { total, functions: [...fns].sort((a, b) => b[1] - a[1]) };
+  }
+
+  close(): void {
+    this.#session.disconnect();
+  }
+}
+
 /** Names of the release module's functions by index, or none if build/release.wat is not that build. */
 function wasmNames(): string[] {
   const wat = new URL("../build/release.wat", import.meta.url);
