@@ -2,6 +2,7 @@
 // (main thread and each piscina worker alike, from the same embedded bytes), keeps
 // typed views over the arena, and copies data across in whole buffers, never byte by byte.
 
+import { ByteSlab } from "./slab.ts";
 import { debugWasmBase64, releaseWasmBase64 } from "./wasm-bytes.ts";
 
 export interface CoreExports {
@@ -163,24 +164,10 @@ export function getCore(): Core {
   return core;
 }
 
-// Results are handed out as plain Uint8Array views over 16 KiB slabs: a fresh ArrayBuffer per
-// message costs about a microsecond (an off-heap allocation), most of a small decrypt. This is
-// the scheme of Node's Buffer pool, but the views are real Uint8Arrays, so slice() copies as
-// callers expect (Buffer#slice would alias). As with pooled Buffers, `.buffer` of a result is
-// the shared slab: use the view, or copy it, never the whole underlying buffer.
-const SLAB_SIZE = 16 * 1024;
-let slab = new ArrayBuffer(SLAB_SIZE);
-let slabUsed = 0;
+// Results are handed out as views on shared slabs (slab.ts): most are a few dozen octets.
+const results = new ByteSlab();
 
 /** Copies `len` octets out of WASM memory into a new Uint8Array. */
 export function copyOut(mem: Uint8Array, off: number, len: number): Uint8Array {
-  if (len > SLAB_SIZE >> 3) return mem.slice(off, off + len);
-  if (slabUsed + len > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, len);
-  slabUsed = (slabUsed + len + 7) & ~7;
-  out.set(mem.subarray(off, off + len));
-  return out;
+  return results.copy(mem, off, len);
 }

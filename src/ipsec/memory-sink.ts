@@ -6,7 +6,8 @@
 // zeroed when an SA goes away.
 
 import { RandomWords } from "../crypto/random-pool.ts";
-import { encKeymatOctets } from "./algorithms.ts";
+import { ByteSlab } from "../crypto/slab.ts";
+import { type EncAlgorithm, encKeymatOctets } from "./algorithms.ts";
 import {
   type PolicyId,
   type PolicySpec,
@@ -20,6 +21,7 @@ import {
   type SpiRequest,
   wipeSaKeys,
 } from "./sink.ts";
+import { SpiIndex } from "./spi-index.ts";
 
 export interface MemorySa {
   readonly spec: SaSpec;
@@ -36,15 +38,22 @@ export interface MemorySinkOptions {
   readonly randomSpi?: () => number;
 }
 
-/**
- * SA identity as a Map key. The mark part only when it is not 0/0 (the kernel's "no mark"):
- * most SAs have none, and this runs for every operation.
- */
+/** SA identity as a string: the rare SPI shared by two live SAs is indexed under it. */
 const saKey = (id: SaId) => {
   const m = id.mark;
   const base = `${id.dst}|${id.proto}|${id.spi >>> 0}`;
   return m === undefined || (m.value === 0 && m.mask === 0) ? base : `${base}|${m.value}/${m.mask}`;
 };
+/** The kernel's "no mark" is 0/0, absent or not. */
+const sameMark = (a: SaId["mark"], b: SaId["mark"]) => (a?.value ?? 0) === (b?.value ?? 0) && (a?.mask ?? 0) === (b?.mask ?? 0);
+const sameId = (a: SaId, b: SaId) => a.dst === b.dst && a.proto === b.proto && sameMark(a.mark, b.mark);
+
+/** A view of the installed SAs (tests count and list them). */
+export interface MemorySaView {
+  readonly size: number;
+  values(): IterableIterator<MemorySa>;
+}
+
 const policyKey = (id: PolicyId) => {
   const s = id.selector;
   return `${id.dir}|${s.src}/${s.srcPrefix}|${s.dst}/${s.dstPrefix}|${s.proto}|${s.srcPort}|${s.dstPort}|${id.mark?.value ?? 0}/${id.mark?.mask ?? 0}`;
@@ -54,9 +63,10 @@ const spiWords = new RandomWords();
 const defaultRandomSpi = (): number => spiWords.next();
 
 export class MemorySink implements SaSink {
-  readonly #sas = new Map<string, MemorySa>();
+  // Both indexed by SPI first: every SA operation looks one up, and SPIs are random.
+  readonly #sas = new SpiIndex<SaId, MemorySa>((sa, id) => sameId(sa.spec.id, id), saKey);
   /** SPIs handed out by getSpi and not yet filled in (the kernel's larval SAs). */
-  readonly #larval = new Set<string>();
+  readonly #larval = new SpiIndex<SaId, SaId>(sameId, saKey);
   readonly #policies = new Map<string, PolicySpec>();
   readonly #listeners = new Set<(e: SinkEvent) => void>();
   readonly #now: () => number;
@@ -69,7 +79,7 @@ export class MemorySink implements SaSink {
   }
 
   /** Installed SAs (live view). */
-  get sas(): ReadonlyMap<string, MemorySa> {
+  get sas(): MemorySaView {
     return this.#sas;
   }
 
@@ -78,7 +88,7 @@ export class MemorySink implements SaSink {
   }
 
   findSa(id: SaId): MemorySa | undefined {
-    return this.#sas.get(saKey(id));
+    return this.#sas.get(id.spi, id);
   }
 
   async getSpi(req: SpiRequest): Promise<number> {
@@ -177,11 +187,11 @@ export class MemorySink implements SaSink {
    */
   tick(): void {
     const now = this.#now();
-    for (const [k, sa] of [...this.#sas]) {
+    for (const sa of [...this.#sas.values()]) {
       const age = (now - sa.installedAt) / 1000;
       const { softSeconds, hardSeconds } = sa.spec.lifetime;
       if (hardSeconds !== undefined && age >= hardSeconds) {
-        this.#sas.delete(k);
+        this.#sas.delete(sa.spec.id.spi, sa.spec.id);
         this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: true });
         wipeSaKeys(sa.spec);
       } else if (softSeconds !== undefined && age >= softSeconds && !sa.softExpired) {
@@ -208,9 +218,9 @@ export class MemorySink implements SaSink {
       throw new SinkError("invalid", `SPI range ${min}–${max} is not within 256–4294967295`, undefined, "getSpi");
     for (let attempt = 0; attempt < 64; attempt++) {
       const spi = min + ((this.#randomSpi() >>> 0) % (max - min + 1));
-      const k = saKey({ dst: req.dst, spi, proto: req.proto });
-      if (!this.#sas.has(k) && !this.#larval.has(k)) {
-        this.#larval.add(k);
+      const id: SaId = { dst: req.dst, spi, proto: req.proto };
+      if (!this.#sas.has(spi, id) && !this.#larval.has(spi, id)) {
+        this.#larval.set(spi, id, id);
         return spi;
       }
     }
@@ -219,30 +229,29 @@ export class MemorySink implements SaSink {
 
   #addSa(sa: SaSpec): void {
     checkKeys(sa, "addSa");
-    const k = saKey(sa.id);
-    if (this.#sas.has(k)) throw new SinkError("exists", `SA ${describe(sa.id)} already exists`, 17, "addSa");
-    this.#larval.delete(k);
-    this.#sas.set(k, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+    const id = sa.id;
+    if (this.#sas.has(id.spi, id)) throw new SinkError("exists", `SA ${describe(id)} already exists`, 17, "addSa");
+    this.#larval.delete(id.spi, id);
+    this.#sas.set(id.spi, id, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
   }
 
   #updateSa(sa: SaSpec): void {
     checkKeys(sa, "updateSa");
-    const k = saKey(sa.id);
-    const old = this.#sas.get(k);
+    const id = sa.id;
+    const old = this.#sas.get(id.spi, id);
     // An SPI from getSpi is a larval SA that updateSa fills in (XFRM_MSG_UPDSA semantics).
-    if (old === undefined && !this.#larval.delete(k)) throw new SinkError("not-found", `SA ${describe(sa.id)} does not exist`, 3, "updateSa");
+    if (old === undefined && !this.#larval.delete(id.spi, id)) throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "updateSa");
     if (old !== undefined) wipeSaKeys(old.spec);
-    this.#sas.set(k, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+    this.#sas.set(id.spi, id, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
   }
 
   #deleteSa(id: SaId): void {
-    const k = saKey(id);
-    const sa = this.#sas.get(k);
+    const sa = this.#sas.get(id.spi, id);
     if (sa === undefined) {
-      if (this.#larval.delete(k)) return;
+      if (this.#larval.delete(id.spi, id)) return;
       throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "deleteSa");
     }
-    this.#sas.delete(k);
+    this.#sas.delete(id.spi, id);
     wipeSaKeys(sa.spec);
   }
 }
@@ -253,7 +262,7 @@ function describe(id: SaId): string {
 
 function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
   const enc = sa.enc;
-  if (enc !== undefined && !enc.alg.keyBits.some((b) => encKeymatOctets(enc.alg, b) === enc.key.length)) {
+  if (enc !== undefined && !encKeyLengthFits(enc.alg, enc.key.length)) {
     const want = enc.alg.keyBits.map((b) => encKeymatOctets(enc.alg, b));
     throw new SinkError("invalid", `${enc.alg.name} takes ${want.join("/")} key octets, got ${enc.key.length}`, 22, op);
   }
@@ -263,10 +272,27 @@ function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
     throw new SinkError("invalid", "an AH SA has an authentication key only", 22, op);
 }
 
+function encKeyLengthFits(alg: EncAlgorithm, octets: number): boolean {
+  for (const bits of alg.keyBits) if (encKeymatOctets(alg, bits) === octets) return true;
+  return false;
+}
+
+/** Key copies: one slab view per key instead of an ArrayBuffer each (zeroed one by one as SAs die). */
+const keyStore = new ByteSlab();
+
 /** The sink owns its copy of the keys, so it can zero them when the SA dies. */
 function copySpec(sa: SaSpec): SaSpec {
-  const copy = { ...sa };
-  if (sa.enc !== undefined) copy.enc = { alg: sa.enc.alg, key: sa.enc.key.slice() };
-  if (sa.auth !== undefined) copy.auth = { alg: sa.auth.alg, key: sa.auth.key.slice() };
+  // Field by field (no spread, no slice): one is made per SA on the hot path.
+  const copy: { -readonly [K in keyof SaSpec]: SaSpec[K] } = {
+    id: sa.id,
+    src: sa.src,
+    mode: sa.mode,
+    reqid: sa.reqid,
+    lifetime: sa.lifetime,
+    replayWindow: sa.replayWindow,
+  };
+  if (sa.selector !== undefined) copy.selector = sa.selector;
+  if (sa.enc !== undefined) copy.enc = { alg: sa.enc.alg, key: keyStore.copy(sa.enc.key) };
+  if (sa.auth !== undefined) copy.auth = { alg: sa.auth.alg, key: keyStore.copy(sa.auth.key) };
   return copy;
 }

@@ -4,6 +4,7 @@
 // principal (epoch change: every SA created with that principal goes [RFC 4430 §3.7]).
 
 import type { SaId, SaSpec } from "../ipsec/sink.ts";
+import { SpiIndex } from "../ipsec/spi-index.ts";
 import type { SessionKey } from "../wire/decode.ts";
 import type { NegotiatedSa } from "./proposal.ts";
 import type { TimerOwner } from "./timer-queue.ts";
@@ -48,50 +49,6 @@ export interface SaPair extends TimerOwner {
   timerGeneration: number;
 }
 
-/**
- * Pairs by a 32-bit SPI plus the fields that complete the identity (`same`). SPIs are random, so
- * two live pairs rarely share one: the first sits in a number-keyed Map (no key string per
- * lookup on the hot path; `spi | 0` keeps the key a small integer where `>>> 0` would box SPIs
- * ≥ 2^31), and the rare second under a string key built from the full identity.
- */
-class SpiIndex<K> {
-  readonly #bySpi = new Map<number, SaPair>();
-  readonly #shared = new Map<string, SaPair>();
-  readonly #same: (p: SaPair, k: K) => boolean;
-  readonly #fullKey: (k: K) => string;
-
-  constructor(same: (p: SaPair, k: K) => boolean, fullKey: (k: K) => string) {
-    this.#same = same;
-    this.#fullKey = fullKey;
-  }
-
-  get size(): number {
-    return this.#bySpi.size + this.#shared.size;
-  }
-
-  get(spi: number, k: K): SaPair | undefined {
-    const p = this.#bySpi.get(spi | 0);
-    if (p !== undefined && this.#same(p, k)) return p;
-    return this.#shared.size === 0 ? undefined : this.#shared.get(this.#fullKey(k));
-  }
-
-  set(spi: number, k: K, pair: SaPair): void {
-    const p = this.#bySpi.get(spi | 0);
-    if (p === undefined || this.#same(p, k)) this.#bySpi.set(spi | 0, pair);
-    else this.#shared.set(this.#fullKey(k), pair);
-  }
-
-  /** Removes the entry for (spi, k) if it is `pair`. */
-  delete(spi: number, k: K, pair: SaPair): void {
-    if (this.#bySpi.get(spi | 0) === pair) this.#bySpi.delete(spi | 0);
-    else if (this.#shared.size > 0 && this.#shared.get(this.#fullKey(k)) === pair) this.#shared.delete(this.#fullKey(k));
-  }
-
-  values(): IterableIterator<SaPair> {
-    return [...this.#bySpi.values(), ...this.#shared.values()].values();
-  }
-}
-
 const sameInbound = (p: SaPair, id: SaId) => p.inbound.dst === id.dst && p.inbound.proto === id.proto;
 const sameOutbound = (p: SaPair, id: SaId) => p.outbound.dst === id.dst && p.outbound.proto === id.proto;
 const samePeerOutbound = (p: SaPair, k: { principal: string; proto: SaId["proto"] }) => p.principal === k.principal && p.outbound.proto === k.proto;
@@ -99,14 +56,14 @@ const samePeerOutbound = (p: SaPair, k: { principal: string; proto: SaId["proto"
 const saKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
 
 export class SaTable {
-  readonly #byInbound = new SpiIndex<SaId>(sameInbound, saKey);
+  readonly #byInbound = new SpiIndex<SaId, SaPair>(sameInbound, saKey);
   /** Outbound SAs by the principal that negotiated them and protocol (a DELETE names SPIs of its sender's inbound SAs). */
-  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }>(
+  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }, SaPair>(
     samePeerOutbound,
     (k) => `${k.principal}|${k.proto}|${k.spi >>> 0}`,
   );
   /** Outbound SAs by their kernel identity (destination, protocol, SPI), whoever negotiated them. */
-  readonly #byOutboundId = new SpiIndex<SaId>(sameOutbound, saKey);
+  readonly #byOutboundId = new SpiIndex<SaId, SaPair>(sameOutbound, saKey);
   readonly #byPrincipal = new Map<string, Set<SaPair>>();
 
   get size(): number {
