@@ -151,7 +151,7 @@ interface ReplyRecord extends TimerOwner {
   phase: "prepare" | "ack-wait" | "aging";
   readonly xid: number;
   readonly principal: string;
-  reply?: Uint8Array;
+  reply: Uint8Array | undefined;
   to: Endpoint;
   readonly local: Endpoint;
   transmissions: number;
@@ -161,7 +161,7 @@ interface ReplyRecord extends TimerOwner {
    * Our pairs that lost a CREATE collision to this command: deleted once its pairs are up here,
    * so traffic always has an SA pair [RFC 4430 §3.6].
    */
-  losers?: SaPair[];
+  losers: SaPair[] | undefined;
 }
 
 interface Remote {
@@ -692,19 +692,22 @@ export class KinkEngine {
       if (cached.reply !== undefined) this.#send(cached.reply, cached.to, d.local.address);
       return;
     }
-    const record: ReplyRecord = {
+    // Every field from the start (one object shape, no properties added later).
+    const record: ReplyRecord & { tag: "reply" } = {
+      tag: "reply",
       key,
       phase: "prepare",
       xid: opened.xid,
       principal,
+      reply: undefined,
       to: this.#replyTo(d, config),
       local: d.local,
       transmissions: 0,
       interval: this.#retransmit.initialMs,
       pairs: [],
+      losers: undefined,
       timerGeneration: 0,
     };
-    (record as ReplyRecord & { tag: "reply" }).tag = "reply";
     this.#replies.set(key, record);
     const payloads = flatPayloads(opened);
     switch (opened.type) {
@@ -950,10 +953,10 @@ export class KinkEngine {
           continue;
         }
       }
-      const keys = { session, ni: it.ni, nr, dhSecret, interop };
-      const inbound = this.#saSpec(config, sa, rc.local, rc.remote, responderSpi, keys, "responder");
-      const outbound = this.#saSpec(config, sa, rc.remote, rc.local, sa.initiatorSpi, keys, "responder");
+      const [kIn, kOut] = this.#keymat(sa, { session, ni: it.ni, nr, dhSecret, interop }, [responderSpi, sa.initiatorSpi]);
       dhSecret?.fill(0);
+      const inbound = this.#saSpec(config, sa, rc.local, rc.remote, responderSpi, kIn!, "responder");
+      const outbound = this.#saSpec(config, sa, rc.remote, rc.local, sa.initiatorSpi, kOut!, "responder");
       ops.push({ op: "updateSa", sa: inbound });
       if (!needAck) ops.push({ op: "addSa", sa: outbound });
       const pair = this.#newPair(
@@ -1221,15 +1224,8 @@ export class KinkEngine {
       const choice = chooseProposal(it.offer, it.policy, (p) => it.spis[p] ?? 0);
       if (!choice.ok) continue;
       const sa = choice.sa;
-      const spec = this.#saSpec(
-        ex.config,
-        sa,
-        ex.local,
-        ex.to.address,
-        sa.initiatorSpi,
-        { session: sessionOf(ex.creds!.sessionKey), ni: it.ni, interop },
-        "initiator",
-      );
+      const [keymat] = this.#keymat(sa, { session: sessionOf(ex.creds!.sessionKey), ni: it.ni, interop }, [sa.initiatorSpi]);
+      const spec = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, keymat!, "initiator");
       it.optimistic = { sa, spec };
       ops.push({ op: "updateSa", sa: spec });
     }
@@ -1560,14 +1556,15 @@ export class KinkEngine {
           continue;
         }
       }
-      const keys = { session, ni: it.ni, nr, dhSecret, interop };
-      const inbound = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, keys, "initiator");
-      const outbound = this.#saSpec(ex.config, sa, ex.to.address, ex.local, sa.responderSpi!, keys, "initiator");
+      const [kIn, kOut] = this.#keymat(sa, { session, ni: it.ni, nr, dhSecret, interop }, [sa.initiatorSpi, sa.responderSpi!]);
       dhSecret?.fill(0);
+      const inbound = this.#saSpec(ex.config, sa, ex.local, ex.to.address, sa.initiatorSpi, kIn!, "initiator");
+      const outbound = this.#saSpec(ex.config, sa, ex.to.address, ex.local, sa.responderSpi!, kOut!, "initiator");
       // The optimistic inbound SA stands only if the same transform was chosen and no Nr/KE
       // changed its keys; otherwise it is rewritten (delete + add, kink.md §7.4).
       const keep = it.optimistic !== undefined && choice.optimistic && nr === undefined && ke === undefined && it.optimistic.sa.protocol === sa.protocol;
-      if (!keep) ops.push({ op: "updateSa", sa: inbound });
+      if (keep) wipeSaKeys(inbound);
+      else ops.push({ op: "updateSa", sa: inbound });
       ops.push({ op: "addSa", sa: outbound });
       // SPIs offered for a protocol the peer did not choose go back.
       for (const proto of Object.keys(it.spis) as IpsecProtocol[]) {
@@ -1705,21 +1702,19 @@ export class KinkEngine {
   // ---------------------------------------------------------------------------------------
   // SA pairs
 
-  #saSpec(
-    config: PeerConfig,
+  /** KEYMAT of the SA for each SPI (the receiving side's), all in one WASM batch [RFC 4430 §7]. */
+  #keymat(
     sa: NegotiatedSa,
-    dst: string,
-    src: string,
-    spi: number,
     k: { session: SessionKey; ni: Uint8Array; nr?: Uint8Array | undefined; dhSecret?: Uint8Array | undefined; interop: KinkInteropOptions },
-    role: "initiator" | "responder",
-  ): SaSpec {
-    const keymat = deriveKeymat(
-      { session: k.session, protocolId: sa.protocolId, spi, ni: k.ni, nr: k.nr, dhSecret: k.dhSecret, aesSha1Prf: k.interop.aesSha1Prf },
-      keymatOctets(sa.enc, sa.auth),
-    );
+    spis: readonly number[],
+  ): Uint8Array[] {
+    const input = { session: k.session, protocolId: sa.protocolId, ni: k.ni, nr: k.nr, dhSecret: k.dhSecret, aesSha1Prf: k.interop.aesSha1Prf };
+    return deriveKeymat(input, spis, keymatOctets(sa.enc, sa.auth));
+  }
+
+  /** The SA spec for one direction; its keys are views on `keymat` (zeroed with them). */
+  #saSpec(config: PeerConfig, sa: NegotiatedSa, dst: string, src: string, spi: number, keymat: Uint8Array, role: "initiator" | "responder"): SaSpec {
     const keys = splitKeymat(keymat, sa.enc, sa.auth);
-    keymat.fill(0);
     const lifetime: { hardSeconds?: number; softSeconds?: number; hardBytes?: number; softBytes?: number } = {};
     if (sa.lifeSeconds !== undefined && sa.lifeSeconds > 0) {
       lifetime.hardSeconds = sa.lifeSeconds;
@@ -1768,8 +1763,9 @@ export class KinkEngine {
       sa,
       local,
       remote,
-      inbound: { dst: inbound.dst, spi: inbound.spi, proto: inbound.proto },
-      outbound: { dst: outbound.dst, spi: outbound.spi, proto: outbound.proto },
+      // The specs' ids, shared: SaIds are immutable.
+      inbound,
+      outbound,
       etype,
       peerEpoch,
       createdAt: now,

@@ -16,8 +16,6 @@ export interface KeymatInput {
   readonly session: SessionKey;
   /** ISAKMP Protocol-ID of the proposal: 2 AH, 3 ESP. */
   readonly protocolId: number;
-  /** SPI of the side that receives with this SA. */
-  readonly spi: number;
   /** Bodies of the initiator's and (if sent) the responder's Nonce payloads. */
   readonly ni: Uint8Array;
   readonly nr?: Uint8Array | undefined;
@@ -27,32 +25,38 @@ export interface KeymatInput {
   readonly aesSha1Prf: AesSha1PrfVariant;
 }
 
-export function keymatSeed(input: KeymatInput): Uint8Array {
-  const dh = input.dhSecret ?? new Uint8Array(0);
-  const nr = input.nr ?? new Uint8Array(0);
-  const seed = new Uint8Array(dh.length + 5 + input.ni.length + nr.length);
-  seed.set(dh, 0);
+/** The prf+ seed for the SA whose receiving side has `spi`. */
+export function keymatSeed(input: KeymatInput, spi: number): Uint8Array {
+  const { dhSecret, ni, nr } = input;
+  const dhLen = dhSecret === undefined ? 0 : dhSecret.length;
+  const seed = new Uint8Array(dhLen + 5 + ni.length + (nr === undefined ? 0 : nr.length));
+  if (dhSecret !== undefined) seed.set(dhSecret, 0);
   // Octet by octet: a DataView would make V8 give this small on-heap array its own ArrayBuffer.
-  const p = dh.length;
-  seed[p] = input.protocolId;
-  seed[p + 1] = input.spi >>> 24;
-  seed[p + 2] = input.spi >>> 16;
-  seed[p + 3] = input.spi >>> 8;
-  seed[p + 4] = input.spi;
-  seed.set(input.ni, dh.length + 5);
-  seed.set(nr, dh.length + 5 + input.ni.length);
+  seed[dhLen] = input.protocolId;
+  seed[dhLen + 1] = spi >>> 24;
+  seed[dhLen + 2] = spi >>> 16;
+  seed[dhLen + 3] = spi >>> 8;
+  seed[dhLen + 4] = spi;
+  seed.set(ni, dhLen + 5);
+  if (nr !== undefined) seed.set(nr, dhLen + 5 + ni.length);
   return seed;
 }
 
-/** `octets` of KEYMAT, the whole prf+ chain in one WASM operation. The caller zeroes the result when done. */
-export function deriveKeymat(input: KeymatInput, octets: number): Uint8Array {
+/**
+ * `octets` of KEYMAT for each SPI (both directions of an SA pair differ only in the SPI), every
+ * prf+ chain in one WASM batch. The caller zeroes the results when done.
+ */
+export function deriveKeymat(input: KeymatInput, spis: readonly number[], octets: number): Uint8Array[] {
   const { etype, key } = input.session;
-  const seed = keymatSeed(input);
   const batch = new CryptoBatch();
-  const op = batch.prfPlus(etype, key, seed, octets, input.aesSha1Prf);
-  seed.fill(0);
+  const ops: number[] = [];
+  for (const spi of spis) {
+    const seed = keymatSeed(input, spi);
+    ops.push(batch.prfPlus(etype, key, seed, octets, input.aesSha1Prf));
+    seed.fill(0);
+  }
   batch.run();
-  return batch.output(op);
+  return ops.map((op) => batch.output(op));
 }
 
 export interface SaKeys {
@@ -65,11 +69,14 @@ export function keymatOctets(enc: { alg: EncAlgorithm; keyBits: number } | undef
   return (enc ? encKeymatOctets(enc.alg, enc.keyBits) : 0) + (auth?.keyOctets ?? 0);
 }
 
-/** Splits KEYMAT into the SA's keys (copies; KEYMAT can be zeroed afterwards). */
+/**
+ * Splits KEYMAT into the SA's keys: views on it, no copies, so zeroing the keys zeroes the KEYMAT
+ * (it is exactly keymatOctets long: nothing of it is left outside the keys).
+ */
 export function splitKeymat(keymat: Uint8Array, enc: { alg: EncAlgorithm; keyBits: number } | undefined, auth: AuthAlgorithm | undefined): SaKeys {
   const encLen = enc ? encKeymatOctets(enc.alg, enc.keyBits) : 0;
   const keys: SaKeys = {};
-  if (enc) keys.enc = { alg: enc.alg, key: keymat.slice(0, encLen) };
-  if (auth) keys.auth = { alg: auth, key: keymat.slice(encLen, encLen + auth.keyOctets) };
+  if (enc) keys.enc = { alg: enc.alg, key: keymat.subarray(0, encLen) };
+  if (auth) keys.auth = { alg: auth, key: keymat.subarray(encLen, encLen + auth.keyOctets) };
   return keys;
 }

@@ -29,20 +29,20 @@ test("racoon2 capture: every installed ESP key pair, from session key, SPI and N
   const sas = (knownAnswers as unknown as { sas: CapturedSa[] }).sas;
   assert.ok(sas.length >= 4);
   for (const sa of sas) {
+    const spi = Number.parseInt(sa.spi, 16);
     const input = {
       session: racoonSession,
       protocolId: sa.protocol,
-      spi: Number.parseInt(sa.spi, 16),
       ni: hex(sa.ni),
       nr: hex(sa.nr),
       aesSha1Prf: "racoon2" as const,
     };
-    assert.is(toHex(keymatSeed(input)), sa.seed);
+    assert.is(toHex(keymatSeed(input, spi)), sa.seed);
     const need = keymatOctets({ alg: aesCbc, keyBits: 128 }, sha1);
     assert.is(need, 36);
-    const km = deriveKeymat(input, need);
-    assert.is(toHex(km), sa.keymat.slice(0, 72));
-    const keys = splitKeymat(km, { alg: aesCbc, keyBits: 128 }, sha1);
+    const [km] = deriveKeymat(input, [spi], need);
+    assert.is(toHex(km!), sa.keymat.slice(0, 72));
+    const keys = splitKeymat(km!, { alg: aesCbc, keyBits: 128 }, sha1);
     assert.is(toHex(keys.enc!.key), sa.enc_key);
     assert.is(toHex(keys.auth!.key), sa.auth_key);
   }
@@ -68,9 +68,12 @@ test("fixed inputs: KEYMAT equals an independent node:crypto computation (PRF ex
     const key = new Uint8Array(etype === 17 || etype === 19 ? 16 : 32).map((_, i) => i + etype);
     const session = { etype, key };
     for (const extra of [{}, { nr }, { nr, dhSecret: dh }]) {
-      const input = { session, protocolId: 3, spi: 0x0a0b0c0d, ni, ...extra, aesSha1Prf: "rfc3961" as const };
+      const input = { session, protocolId: 3, ni, ...extra, aesSha1Prf: "rfc3961" as const };
       for (const octets of [36, 64, 100]) {
-        assert.is(toHex(deriveKeymat(input, octets)), nodeKeymat(etype, key, keymatSeed(input), octets), `etype ${etype} ${octets} octets`);
+        // Both directions of a pair in one batch: each from its own SPI's seed.
+        const [a, b] = deriveKeymat(input, [0x0a0b0c0d, 0x8000_0102], octets);
+        assert.is(toHex(a!), nodeKeymat(etype, key, keymatSeed(input, 0x0a0b0c0d), octets), `etype ${etype} ${octets} octets`);
+        assert.is(toHex(b!), nodeKeymat(etype, key, keymatSeed(input, 0x8000_0102), octets), `etype ${etype} ${octets} octets, 2nd SPI`);
       }
     }
   }
@@ -90,6 +93,10 @@ test("key splitting: salt octets follow the cipher key (AES-GCM 4, AES-CTR 4), A
   assert.equal(c.auth!.key, km.slice(20, 52));
   const ah = splitKeymat(km, undefined, sha1);
   assert.equal(ah.auth!.key, km.slice(0, 20));
+  // The keys are the KEYMAT: zeroing them leaves nothing of it behind.
+  c.enc!.key.fill(0);
+  c.auth!.key.fill(0);
+  assert.ok(km.subarray(0, 52).every((b) => b === 0));
   assert.is(keymatOctets({ alg: encAlgorithmByName("3des-cbc")!, keyBits: 192 }, sha1), 44);
 });
 
