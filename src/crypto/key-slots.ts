@@ -14,7 +14,12 @@ const SLOT_OFF_KEYLEN = 12;
 const SLOT_OFF_KEY = 16;
 
 export interface SlotCacheOptions {
-  /** Most slots kept (each is 2 KiB of WASM memory). */
+  /**
+   * Most slots kept (each is 2 KiB of WASM memory, grown on demand). The default, 8192 (16 MiB),
+   * holds the derived keys of some 1 600 session keys: a KINK responder derives five from each
+   * client's ticket (AP-REQ authenticator, AP-REP, KINK_ENCRYPT, Cksum, PRF), and every later
+   * exchange under that ticket (rekeys, DELETE, STATUS) finds them here.
+   */
   capacity?: number;
 }
 
@@ -37,7 +42,7 @@ export class SlotCache {
   evictions = 0;
 
   constructor(opts: SlotCacheOptions = {}) {
-    this.capacity = opts.capacity ?? 4096;
+    this.capacity = opts.capacity ?? 8192;
     if (!Number.isInteger(this.capacity) || this.capacity < 16) {
       throw new CryptoError("CRYPTO_BAD_ARGUMENT", `slot cache capacity must be an integer ≥ 16, got ${opts.capacity}`);
     }
