@@ -7,7 +7,7 @@
 
 import { RandomWords } from "../crypto/random-pool.ts";
 import { ByteSlab } from "../crypto/slab.ts";
-import { type EncAlgorithm, encKeymatOctets } from "./algorithms.ts";
+import { type AuthAlgorithm, type EncAlgorithm, encKeymatOctets } from "./algorithms.ts";
 import {
   type PolicyId,
   type PolicySpec,
@@ -19,16 +19,70 @@ import {
   type SinkOp,
   type SinkResult,
   type SpiRequest,
-  wipeSaKeys,
 } from "./sink.ts";
 import { SpiIndex } from "./spi-index.ts";
 
-export interface MemorySa {
-  readonly spec: SaSpec;
+/** Key copies: one slab view per SA instead of an ArrayBuffer per key (zeroed one by one as SAs die). */
+const keyStore = new ByteSlab();
+
+/**
+ * An installed SA as the sink keeps it: its fields, and both keys in one buffer the sink owns
+ * (zeroed when the SA dies). Compact on purpose — a responder holds two per client — so `spec`
+ * is assembled when asked for; its keys are views on the stored octets.
+ */
+export class MemorySa {
+  readonly id: SaId;
+  readonly src: string;
+  readonly mode: SaSpec["mode"];
+  readonly reqid: number;
+  readonly lifetime: SaSpec["lifetime"];
+  readonly replayWindow: number;
+  readonly selector: SaSpec["selector"];
+  readonly #encAlg: EncAlgorithm | undefined;
+  readonly #authAlg: AuthAlgorithm | undefined;
+  /** Encryption key (and salt), then authentication key. */
+  readonly #keys: Uint8Array;
+  readonly #encLen: number;
   /** When it was added or last updated (ms, the sink's clock). */
   readonly installedAt: number;
   /** Soft expiry already signalled. */
-  softExpired: boolean;
+  softExpired = false;
+
+  constructor(sa: SaSpec, installedAt: number) {
+    this.id = sa.id;
+    this.src = sa.src;
+    this.mode = sa.mode;
+    this.reqid = sa.reqid;
+    this.lifetime = sa.lifetime;
+    this.replayWindow = sa.replayWindow;
+    this.selector = sa.selector;
+    this.#encAlg = sa.enc?.alg;
+    this.#authAlg = sa.auth?.alg;
+    this.#encLen = sa.enc === undefined ? 0 : sa.enc.key.length;
+    this.#keys = keyStore.take(this.#encLen + (sa.auth === undefined ? 0 : sa.auth.key.length));
+    if (sa.enc !== undefined) this.#keys.set(sa.enc.key, 0);
+    if (sa.auth !== undefined) this.#keys.set(sa.auth.key, this.#encLen);
+    this.installedAt = installedAt;
+  }
+
+  get spec(): SaSpec {
+    const spec: { -readonly [K in keyof SaSpec]: SaSpec[K] } = {
+      id: this.id,
+      src: this.src,
+      mode: this.mode,
+      reqid: this.reqid,
+      lifetime: this.lifetime,
+      replayWindow: this.replayWindow,
+    };
+    if (this.selector !== undefined) spec.selector = this.selector;
+    if (this.#encAlg !== undefined) spec.enc = { alg: this.#encAlg, key: this.#keys.subarray(0, this.#encLen) };
+    if (this.#authAlg !== undefined) spec.auth = { alg: this.#authAlg, key: this.#keys.subarray(this.#encLen) };
+    return spec;
+  }
+
+  wipeKeys(): void {
+    this.#keys.fill(0);
+  }
 }
 
 export interface MemorySinkOptions {
@@ -64,7 +118,7 @@ const defaultRandomSpi = (): number => spiWords.next();
 
 export class MemorySink implements SaSink {
   // Both indexed by SPI first: every SA operation looks one up, and SPIs are random.
-  readonly #sas = new SpiIndex<SaId, MemorySa>((sa, id) => sameId(sa.spec.id, id), saKey);
+  readonly #sas = new SpiIndex<SaId, MemorySa>((sa, id) => sameId(sa.id, id), saKey);
   /** SPIs handed out by getSpi and not yet filled in (the kernel's larval SAs). */
   readonly #larval = new SpiIndex<SaId, SaId>(sameId, saKey);
   readonly #policies = new Map<string, PolicySpec>();
@@ -163,7 +217,7 @@ export class MemorySink implements SaSink {
 
   async flush(what: { sas?: boolean; policies?: boolean } = { sas: true, policies: true }): Promise<void> {
     if (what.sas) {
-      for (const sa of this.#sas.values()) wipeSaKeys(sa.spec);
+      for (const sa of this.#sas.values()) sa.wipeKeys();
       this.#sas.clear();
       this.#larval.clear();
     }
@@ -189,14 +243,14 @@ export class MemorySink implements SaSink {
     const now = this.#now();
     for (const sa of [...this.#sas.values()]) {
       const age = (now - sa.installedAt) / 1000;
-      const { softSeconds, hardSeconds } = sa.spec.lifetime;
+      const { softSeconds, hardSeconds } = sa.lifetime;
       if (hardSeconds !== undefined && age >= hardSeconds) {
-        this.#sas.delete(sa.spec.id.spi, sa.spec.id);
-        this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: true });
-        wipeSaKeys(sa.spec);
+        this.#sas.delete(sa.id.spi, sa.id);
+        this.#emit({ type: "expire", id: sa.id, src: sa.src, reqid: sa.reqid, hard: true });
+        sa.wipeKeys();
       } else if (softSeconds !== undefined && age >= softSeconds && !sa.softExpired) {
         sa.softExpired = true;
-        this.#emit({ type: "expire", id: sa.spec.id, src: sa.spec.src, reqid: sa.spec.reqid, hard: false });
+        this.#emit({ type: "expire", id: sa.id, src: sa.src, reqid: sa.reqid, hard: false });
       }
     }
   }
@@ -232,7 +286,7 @@ export class MemorySink implements SaSink {
     const id = sa.id;
     if (this.#sas.has(id.spi, id)) throw new SinkError("exists", `SA ${describe(id)} already exists`, 17, "addSa");
     this.#larval.delete(id.spi, id);
-    this.#sas.set(id.spi, id, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+    this.#sas.set(id.spi, id, new MemorySa(sa, this.#now()));
   }
 
   #updateSa(sa: SaSpec): void {
@@ -241,8 +295,8 @@ export class MemorySink implements SaSink {
     const old = this.#sas.get(id.spi, id);
     // An SPI from getSpi is a larval SA that updateSa fills in (XFRM_MSG_UPDSA semantics).
     if (old === undefined && !this.#larval.delete(id.spi, id)) throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "updateSa");
-    if (old !== undefined) wipeSaKeys(old.spec);
-    this.#sas.set(id.spi, id, { spec: copySpec(sa), installedAt: this.#now(), softExpired: false });
+    if (old !== undefined) old.wipeKeys();
+    this.#sas.set(id.spi, id, new MemorySa(sa, this.#now()));
   }
 
   #deleteSa(id: SaId): void {
@@ -252,7 +306,7 @@ export class MemorySink implements SaSink {
       throw new SinkError("not-found", `SA ${describe(id)} does not exist`, 3, "deleteSa");
     }
     this.#sas.delete(id.spi, id);
-    wipeSaKeys(sa.spec);
+    sa.wipeKeys();
   }
 }
 
@@ -275,24 +329,4 @@ function checkKeys(sa: SaSpec, op: SinkOp["op"]): void {
 function encKeyLengthFits(alg: EncAlgorithm, octets: number): boolean {
   for (const bits of alg.keyBits) if (encKeymatOctets(alg, bits) === octets) return true;
   return false;
-}
-
-/** Key copies: one slab view per key instead of an ArrayBuffer each (zeroed one by one as SAs die). */
-const keyStore = new ByteSlab();
-
-/** The sink owns its copy of the keys, so it can zero them when the SA dies. */
-function copySpec(sa: SaSpec): SaSpec {
-  // Field by field (no spread, no slice): one is made per SA on the hot path.
-  const copy: { -readonly [K in keyof SaSpec]: SaSpec[K] } = {
-    id: sa.id,
-    src: sa.src,
-    mode: sa.mode,
-    reqid: sa.reqid,
-    lifetime: sa.lifetime,
-    replayWindow: sa.replayWindow,
-  };
-  if (sa.selector !== undefined) copy.selector = sa.selector;
-  if (sa.enc !== undefined) copy.enc = { alg: sa.enc.alg, key: keyStore.copy(sa.enc.key) };
-  if (sa.auth !== undefined) copy.auth = { alg: sa.auth.alg, key: keyStore.copy(sa.auth.key) };
-  return copy;
 }

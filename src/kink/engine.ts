@@ -1769,7 +1769,12 @@ export class KinkEngine {
       etype,
       peerEpoch,
       createdAt: now,
+      // Every field from the start (one object shape, no properties added later).
+      pendingOutbound: undefined,
+      rekeyAt: undefined,
+      expiresAt: undefined,
       state: "half",
+      timerAction: undefined,
       timerGeneration: 0,
     };
     this.#sas.add(pair);
