@@ -7,11 +7,10 @@
 import { CryptoError } from "./errors.ts";
 import { type Core, getCore, KIND_PRF, KIND_USAGE, ST_BAD_KEY_LENGTH, ST_OK } from "./wasm.ts";
 
-const SLOT_OFF_ETYPE = 0;
-const SLOT_OFF_USAGE = 4;
-const SLOT_OFF_KIND = 8;
-const SLOT_OFF_KEYLEN = 12;
-const SLOT_OFF_KEY = 16;
+/** Longest base key a slot holds (AES-256, Camellia-256). */
+const MAX_KEY = 32;
+/** Per slot in #ident: etype, usage, kind, base key length (-1: the slot is free). */
+const IDENT = 4;
 
 export interface SlotCacheOptions {
   /**
@@ -26,16 +25,21 @@ export interface SlotCacheOptions {
 export class SlotCache {
   readonly capacity: number;
   readonly #core: Core;
-  /** Address of slot 0 and the distance between slots (assembly/mem.ts). */
-  readonly #slotBase: number;
-  readonly #slotSize: number;
-  /** hash → slot; a hash collision is detected by comparing the slot's stored key. */
-  readonly #index = new Map<number, number>();
-  /** Hash each slot is indexed under; NaN for a free slot (never a Map key). */
-  #hashOf: Float64Array;
-  #ref: Uint8Array;
-  #pins: Uint16Array;
+  // What each slot was derived from is kept here as well as in its WASM header: a lookup then
+  // reads these dense arrays (a few hundred KiB) instead of a header in 16 MiB of slots, where
+  // nearly every read missed the caches and the TLB.
+  readonly #ident: Int32Array;
+  readonly #keys: Uint8Array;
+  readonly #hashOf: Int32Array;
+  /** Open-addressing index (linear probing): slot + 1 per cell, 0 = empty; twice the capacity, a power of two. */
+  readonly #table: Int32Array;
+  readonly #mask: number;
+  readonly #ref: Uint8Array;
+  readonly #pins: Uint16Array;
+  /** Slots whose WASM memory exists (grown on demand). */
+  #grown = 0;
   #used = 0;
+  #live = 0;
   #hand = 0;
   hits = 0;
   misses = 0;
@@ -47,44 +51,63 @@ export class SlotCache {
       throw new CryptoError("CRYPTO_BAD_ARGUMENT", `slot cache capacity must be an integer ≥ 16, got ${opts.capacity}`);
     }
     this.#core = getCore();
-    this.#slotBase = this.#core.exports.slotPtr(0);
-    this.#slotSize = this.#core.exports.slotPtr(1) - this.#slotBase;
-    const initial = Math.min(this.capacity, 64);
-    this.#hashOf = new Float64Array(initial).fill(Number.NaN);
-    this.#ref = new Uint8Array(initial);
-    this.#pins = new Uint16Array(initial);
-    this.#grow(initial);
+    const cap = this.capacity;
+    this.#ident = new Int32Array(cap * IDENT);
+    for (let s = 0; s < cap; s++) this.#ident[s * IDENT + 3] = -1;
+    this.#keys = new Uint8Array(cap * MAX_KEY);
+    this.#hashOf = new Int32Array(cap);
+    this.#table = new Int32Array(2 ** Math.ceil(Math.log2(2 * cap)));
+    this.#mask = this.#table.length - 1;
+    this.#ref = new Uint8Array(cap);
+    this.#pins = new Uint16Array(cap);
+    this.#grow(Math.min(cap, 64));
   }
 
   get size(): number {
-    return this.#index.size;
+    return this.#live;
   }
 
   /** Slot for (etype, key, usage); derived on a miss. kind: KIND_USAGE or KIND_PRF. */
   slot(etype: number, key: Uint8Array, usage: number, kind: number = KIND_USAGE): number {
     const h = hashKey(etype, key, usage, kind);
-    const cached = this.#index.get(h);
-    if (cached !== undefined && this.#matches(cached, etype, key, usage, kind)) {
-      this.#ref[cached] = 1;
-      this.hits++;
-      return cached;
+    const table = this.#table;
+    const mask = this.#mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = table[i] as number;
+      if (e === 0) break;
+      const s = e - 1;
+      if (this.#hashOf[s] === h && this.#matches(s, etype, key, usage, kind)) {
+        this.#ref[s] = 1;
+        this.hits++;
+        return s;
+      }
     }
     this.misses++;
-    // A hash collision gets a fresh slot: the colliding one may be pinned by a batch in flight.
+    if (key.length > MAX_KEY) throw new CryptoError("CRYPTO_BAD_KEY_LENGTH", `a ${key.length}-byte key does not fit enctype ${etype}`);
     const slot = this.#take();
-    this.#index.set(h, slot);
-    this.#hashOf[slot] = h;
-    this.#ref[slot] = 1;
     const c = this.#core;
     const keyOff = c.keyIn;
     c.bytes().set(key, keyOff);
     const st = c.exports.slotInit(slot, etype, keyOff, key.length, usage >>> 0, kind);
     c.bytes().fill(0, keyOff, keyOff + key.length);
     if (st !== ST_OK) {
-      this.#forget(slot);
+      c.exports.slotClear(slot);
+      this.#free(slot);
       if (st === ST_BAD_KEY_LENGTH) throw new CryptoError("CRYPTO_BAD_KEY_LENGTH", `a ${key.length}-byte key does not fit enctype ${etype}`);
       throw new CryptoError("CRYPTO_UNKNOWN_ENCTYPE", `enctype ${etype} is not implemented`);
     }
+    const id = slot * IDENT;
+    this.#ident[id] = etype;
+    this.#ident[id + 1] = usage | 0;
+    this.#ident[id + 2] = kind;
+    this.#ident[id + 3] = key.length;
+    this.#keys.set(key, slot * MAX_KEY);
+    this.#hashOf[slot] = h;
+    this.#ref[slot] = 1;
+    this.#live++;
+    let i = h & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = slot + 1;
     return slot;
   }
 
@@ -104,44 +127,70 @@ export class SlotCache {
 
   /** Zeroes and drops every slot derived from `key` (the key's life is over). */
   release(key: Uint8Array): void {
-    for (const slot of this.#index.values()) {
-      if (this.#storedKeyEquals(slot, key)) this.#forget(slot);
+    for (let s = 0; s < this.#used; s++) {
+      if ((this.#ident[s * IDENT + 3] as number) >= 0 && this.#storedKeyEquals(s, key)) this.#forget(s);
     }
   }
 
   /** Zeroes every slot. */
   clear(): void {
-    for (const slot of [...this.#index.values()]) this.#forget(slot);
+    for (let s = 0; s < this.#used; s++) if ((this.#ident[s * IDENT + 3] as number) >= 0) this.#forget(s);
   }
 
   #matches(slot: number, etype: number, key: Uint8Array, usage: number, kind: number): boolean {
-    const i32 = this.#core.i32();
-    const w = (this.#slotBase + slot * this.#slotSize) >> 2;
-    if (i32[w + SLOT_OFF_ETYPE / 4] !== etype || i32[w + SLOT_OFF_USAGE / 4] !== (usage | 0) || i32[w + SLOT_OFF_KIND / 4] !== kind) return false;
+    const id = slot * IDENT;
+    const ident = this.#ident;
+    if (ident[id] !== etype || ident[id + 1] !== (usage | 0) || ident[id + 2] !== kind) return false;
     return this.#storedKeyEquals(slot, key);
   }
 
   /** Compares without an early exit (no timing signal about how much of a key matched). */
   #storedKeyEquals(slot: number, key: Uint8Array): boolean {
-    const p = this.#slotBase + slot * this.#slotSize;
-    if (this.#core.i32()[(p + SLOT_OFF_KEYLEN) >> 2] !== key.length) return false;
-    const mem = this.#core.bytes();
+    if (this.#ident[slot * IDENT + 3] !== key.length) return false;
+    const keys = this.#keys;
+    const at = slot * MAX_KEY;
     let d = 0;
-    for (let i = 0; i < key.length; i++) d |= (mem[p + SLOT_OFF_KEY + i] as number) ^ (key[i] as number);
+    for (let i = 0; i < key.length; i++) d |= (keys[at + i] as number) ^ (key[i] as number);
     return d === 0;
   }
 
+  /** Zeroes a live slot (here and in WASM) and takes it out of the index. */
   #forget(slot: number): void {
-    const h = this.#hashOf[slot] as number;
-    if (this.#index.get(h) === slot) this.#index.delete(h);
-    this.#hashOf[slot] = Number.NaN;
-    this.#ref[slot] = 0;
+    this.#unindex(slot);
+    this.#live--;
     this.#core.exports.slotClear(slot);
+    this.#free(slot);
+  }
+
+  #free(slot: number): void {
+    this.#ident[slot * IDENT + 3] = -1;
+    this.#keys.fill(0, slot * MAX_KEY, (slot + 1) * MAX_KEY);
+    this.#ref[slot] = 0;
+  }
+
+  /** Removes the slot's cell, shifting later cells of the probe run back (no tombstones). */
+  #unindex(slot: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let i = (this.#hashOf[slot] as number) & mask;
+    while (table[i] !== slot + 1) {
+      if (table[i] === 0) return;
+      i = (i + 1) & mask;
+    }
+    for (let j = (i + 1) & mask; table[j] !== 0; j = (j + 1) & mask) {
+      const home = (this.#hashOf[(table[j] as number) - 1] as number) & mask;
+      // The entry at j stays if its home lies cyclically in (i, j]; otherwise it moves into the hole.
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (stays) continue;
+      table[i] = table[j] as number;
+      i = j;
+    }
+    table[i] = 0;
   }
 
   #take(): number {
     if (this.#used < this.capacity) {
-      if (this.#used >= this.#hashOf.length) this.#grow(Math.min(this.capacity, this.#hashOf.length * 2));
+      if (this.#used >= this.#grown) this.#grow(Math.min(this.capacity, this.#grown * 2));
       return this.#used++;
     }
     // CLOCK: skip pinned and recently referenced slots (clearing their bit on the way).
@@ -153,6 +202,7 @@ export class SlotCache {
         this.#ref[s] = 0;
         continue;
       }
+      if ((this.#ident[s * IDENT + 3] as number) < 0) return s;
       this.evictions++;
       this.#forget(s);
       return s;
@@ -162,17 +212,7 @@ export class SlotCache {
 
   #grow(n: number): void {
     if (this.#core.growSlots(n) < n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
-    if (n > this.#hashOf.length) {
-      const h = new Float64Array(n).fill(Number.NaN);
-      h.set(this.#hashOf);
-      this.#hashOf = h;
-      const r = new Uint8Array(n);
-      r.set(this.#ref);
-      this.#ref = r;
-      const p = new Uint16Array(n);
-      p.set(this.#pins);
-      this.#pins = p;
-    }
+    this.#grown = n;
   }
 }
 

@@ -130,6 +130,31 @@ test("slot cache: evicts under pressure, never a pinned slot, and release zeroes
   );
 });
 
+test("slot cache: under churn (evictions, releases, shared probe runs) every slot serves its own key", () => {
+  const cache = new SlotCache({ capacity: 16 });
+  const keys = Array.from({ length: 40 }, () => rng.bytes(16));
+  const plaintext = rng.bytes(20);
+  for (let step = 0; step < 300; step++) {
+    const key = keys[rng.int(keys.length)] as Uint8Array;
+    const usage = 1 + rng.int(3);
+    if (rng.int(10) === 0) {
+      cache.release(key);
+      continue;
+    }
+    const slot = cache.slot(17, key, usage);
+    const hits = cache.hits;
+    assert.is(cache.slot(17, key, usage), slot, "an immediate repeat finds the same slot");
+    assert.is(cache.hits, hits + 1);
+    assert.ok(cache.size <= 16);
+    // What the slot encrypts, the key (derived afresh by the default cache) decrypts.
+    const b = new CryptoBatch(cache);
+    const op = b.encrypt(17, key, usage, plaintext);
+    b.run();
+    assert.equal(buf(decrypt(17, key.slice(), usage, b.output(op))), buf(plaintext));
+  }
+  assert.ok(cache.evictions > 0);
+});
+
 test("verifyChecksum equals the batch verify on random data (constant-time path is the same)", () => {
   const key = rng.bytes(32);
   for (let i = 0; i < 20; i++) {
