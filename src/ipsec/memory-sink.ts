@@ -8,6 +8,7 @@
 import { RandomWords } from "../crypto/random-pool.ts";
 import { ByteSlab } from "../crypto/slab.ts";
 import { type AuthAlgorithm, type EncAlgorithm, encKeymatOctets } from "./algorithms.ts";
+import { Id32Index } from "./id32-index.ts";
 import {
   type PolicyId,
   type PolicySpec,
@@ -20,7 +21,6 @@ import {
   type SinkResult,
   type SpiRequest,
 } from "./sink.ts";
-import { SpiIndex } from "./spi-index.ts";
 
 /** Key copies: one slab view per SA instead of an ArrayBuffer per key (zeroed one by one as SAs die). */
 const keyStore = new ByteSlab();
@@ -118,9 +118,9 @@ const defaultRandomSpi = (): number => spiWords.next();
 
 export class MemorySink implements SaSink {
   // Both indexed by SPI first: every SA operation looks one up, and SPIs are random.
-  readonly #sas = new SpiIndex<SaId, MemorySa>((sa, id) => sameId(sa.id, id), saKey);
+  readonly #sas = new Id32Index<SaId, MemorySa>((sa, id) => sameId(sa.id, id), saKey);
   /** SPIs handed out by getSpi and not yet filled in (the kernel's larval SAs). */
-  readonly #larval = new SpiIndex<SaId, SaId>(sameId, saKey);
+  readonly #larval = new Id32Index<SaId, SaId>(sameId, saKey);
   readonly #policies = new Map<string, PolicySpec>();
   readonly #listeners = new Set<(e: SinkEvent) => void>();
   readonly #now: () => number;

@@ -10,6 +10,7 @@
 import { randomFillSync } from "node:crypto";
 import type { Logger } from "pino";
 import { CryptoBatch } from "../crypto/batch.ts";
+import { Id32Index } from "../ipsec/id32-index.ts";
 import { type IpsecProtocol, type SaId, type SaSpec, type SinkOp, type SinkResult, wipeSaKeys } from "../ipsec/sink.ts";
 import {
   ApReqError,
@@ -147,7 +148,10 @@ interface Exchange extends TimerOwner {
 
 /** A command we answered: the cached REPLY, and for a 3-message CREATE the outbound SAs waiting for the ACK. */
 interface ReplyRecord extends TimerOwner {
-  readonly key: string;
+  /** The peer's state, whose reply cache holds this record. */
+  readonly remote: Remote;
+  /** Source address of the command: with the XID, what identifies the transaction of this principal. */
+  readonly from: string;
   phase: "prepare" | "ack-wait" | "aging";
   readonly xid: number;
   readonly principal: string;
@@ -164,7 +168,20 @@ interface ReplyRecord extends TimerOwner {
   losers: SaPair[] | undefined;
 }
 
+/** A transaction of one principal: its XID and where the command came from. */
+interface Transaction {
+  readonly xid: number;
+  readonly from: string;
+}
+const sameTransaction = (r: ReplyRecord, t: Transaction) => r.from === t.from;
+const transactionKey = (t: Transaction) => `${t.from}|${t.xid >>> 0}`;
+
 interface Remote {
+  /**
+   * REPLYs sent to this principal's commands, by XID and source address, kept for retransmissions
+   * [RFC 4430 §9]. One small index per principal: sequential XIDs of many clients do not collide.
+   */
+  readonly replies: Id32Index<Transaction, ReplyRecord>;
   epoch: number;
   lastHeard: number;
   /** Learnt from a protected KRB_AP_ERR_SKEW: peer time − our time (ms) [RFC 4430 §3.5]. */
@@ -259,7 +276,6 @@ export class KinkEngine {
   readonly #exchanges = new Map<number, Exchange>();
   /** CREATEs of ours not yet installed, per peer entry: what a peer's CREATE may collide with [RFC 4430 §3.6]. */
   readonly #creating = new Map<PeerConfig, Set<Exchange>>();
-  readonly #replies = new Map<string, ReplyRecord>();
   readonly #remotes = new Map<string, Remote>();
   /** Peer entries under dead-peer detection (those with SAs and `dpdIdleSeconds`), each with its timer armed [RFC 4430 §3.7]. */
   readonly #dpd = new Map<PeerConfig, DpdState & { readonly tag: "dpd" }>();
@@ -582,7 +598,7 @@ export class KinkEngine {
   #remote(principal: string): Remote {
     let r = this.#remotes.get(principal);
     if (r === undefined) {
-      r = { epoch: 0, lastHeard: 0, clockOffsetMs: 0 };
+      r = { replies: new Id32Index<Transaction, ReplyRecord>(sameTransaction, transactionKey), epoch: 0, lastHeard: 0, clockOffsetMs: 0 };
       this.#remotes.set(principal, r);
     }
     return r;
@@ -593,8 +609,7 @@ export class KinkEngine {
    * SA state: every pair created with that principal is torn down, and re-created where policy
    * keeps it up [RFC 4430 §3.7]. racoon2 sends 0 when unknown; that is ignored.
    */
-  #observeEpoch(principal: string, epoch: number, now: number): void {
-    const r = this.#remote(principal);
+  #observeEpoch(principal: string, r: Remote, epoch: number, now: number): void {
     r.lastHeard = now;
     if (epoch === 0) return;
     const old = r.epoch;
@@ -680,13 +695,14 @@ export class KinkEngine {
       return;
     }
     const ap = opened.payloads[0]!;
-    if (ap.type === PayloadType.AP_REQ) this.#observeEpoch(principal, ap.epoch, now);
+    const remote = this.#remote(principal);
+    if (ap.type === PayloadType.AP_REQ) this.#observeEpoch(principal, remote, ap.epoch, now);
+    const transaction: Transaction = { xid: opened.xid, from: d.from.address };
     if (opened.type === MessageType.ACK) {
-      this.#onAck(principal, d, opened, now);
+      this.#onAck(remote, transaction, now);
       return;
     }
-    const key = `${principal}|${d.from.address}|${opened.xid}`;
-    const cached = this.#replies.get(key);
+    const cached = remote.replies.get(opened.xid, transaction);
     if (cached !== undefined) {
       // A retransmitted command: the cached REPLY, byte for byte, and no second SA [RFC 4430 §9].
       if (cached.reply !== undefined) this.#send(cached.reply, cached.to, d.local.address);
@@ -695,7 +711,8 @@ export class KinkEngine {
     // Every field from the start (one object shape, no properties added later).
     const record: ReplyRecord & { tag: "reply" } = {
       tag: "reply",
-      key,
+      remote,
+      from: d.from.address,
       phase: "prepare",
       xid: opened.xid,
       principal,
@@ -708,7 +725,7 @@ export class KinkEngine {
       losers: undefined,
       timerGeneration: 0,
     };
-    this.#replies.set(key, record);
+    remote.replies.set(opened.xid, transaction, record);
     const payloads = flatPayloads(opened);
     switch (opened.type) {
       case MessageType.CREATE:
@@ -721,7 +738,7 @@ export class KinkEngine {
         this.#onStatus(record, payloads, v, now);
         break;
       default:
-        this.#replies.delete(key);
+        remote.replies.delete(opened.xid, transaction, record);
     }
   }
 
@@ -1021,8 +1038,8 @@ export class KinkEngine {
   }
 
   /** The initiator's ACK: install the outbound SAs of a 3-message CREATE [RFC 4430 §3.2 step 6]. */
-  #onAck(principal: string, d: InboundDatagram, msg: DecodedKink, now: number): void {
-    const record = this.#replies.get(`${principal}|${d.from.address}|${msg.xid}`);
+  #onAck(remote: Remote, transaction: Transaction, now: number): void {
+    const record = remote.replies.get(transaction.xid, transaction);
     if (record === undefined || record.phase !== "ack-wait") return; // unknown or repeated ACK: ignored [kink.md §11.3]
     record.phase = "aging";
     this.#timers.arm(record as TimerTarget, now + (this.#cfg.replyCacheMs ?? 60_000));
@@ -1050,7 +1067,7 @@ export class KinkEngine {
       this.#log?.info({ principal: record.principal, xid: record.xid }, "no ACK for a 3-message CREATE: SAs withdrawn");
       for (const p of record.pairs) if (p.state === "half") this.#pairGone(p, "no ACK", now, true);
     }
-    this.#replies.delete(record.key);
+    record.remote.replies.delete(record.xid, record, record);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1392,7 +1409,7 @@ export class KinkEngine {
     const principal = formatPrincipal(ex.server.name, ex.server.realm);
     // A user-to-user ticket under this TGT worked: later exchanges use it [RFC 4430 §3.7.1].
     if (ex.peerTgt !== undefined) this.#remote(principal).peerTgt = ex.peerTgt;
-    this.#observeEpoch(principal, (opened.payloads[0] as { epoch: number }).epoch, now);
+    this.#observeEpoch(principal, this.#remote(principal), (opened.payloads[0] as { epoch: number }).epoch, now);
     if (ex.phase === "aging") {
       // A retransmitted REPLY: our ACK was lost; acknowledge again [RFC 4430 §8.6].
       if (ex.ackReq) this.#sendAck(ex, now);

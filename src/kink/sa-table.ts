@@ -3,8 +3,8 @@
 // (a DELETE lists the sender's inbound SPIs = our outbound ones [RFC 4430 §3.3]), and by peer
 // principal (epoch change: every SA created with that principal goes [RFC 4430 §3.7]).
 
+import { Id32Index } from "../ipsec/id32-index.ts";
 import type { SaId, SaSpec } from "../ipsec/sink.ts";
-import { SpiIndex } from "../ipsec/spi-index.ts";
 import type { SessionKey } from "../wire/decode.ts";
 import type { NegotiatedSa } from "./proposal.ts";
 import type { TimerOwner } from "./timer-queue.ts";
@@ -56,14 +56,14 @@ const samePeerOutbound = (p: SaPair, k: { principal: string; proto: SaId["proto"
 const saKey = (id: SaId) => `${id.proto}|${id.dst}|${id.spi >>> 0}`;
 
 export class SaTable {
-  readonly #byInbound = new SpiIndex<SaId, SaPair>(sameInbound, saKey);
+  readonly #byInbound = new Id32Index<SaId, SaPair>(sameInbound, saKey);
   /** Outbound SAs by the principal that negotiated them and protocol (a DELETE names SPIs of its sender's inbound SAs). */
-  readonly #byOutbound = new SpiIndex<{ principal: string; proto: SaId["proto"]; spi: number }, SaPair>(
+  readonly #byOutbound = new Id32Index<{ principal: string; proto: SaId["proto"]; spi: number }, SaPair>(
     samePeerOutbound,
     (k) => `${k.principal}|${k.proto}|${k.spi >>> 0}`,
   );
   /** Outbound SAs by their kernel identity (destination, protocol, SPI), whoever negotiated them. */
-  readonly #byOutboundId = new SpiIndex<SaId, SaPair>(sameOutbound, saKey);
+  readonly #byOutboundId = new Id32Index<SaId, SaPair>(sameOutbound, saKey);
   readonly #byPrincipal = new Map<string, Set<SaPair>>();
 
   get size(): number {

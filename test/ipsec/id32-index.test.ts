@@ -1,15 +1,15 @@
-// SpiIndex: entries by SPI plus the rest of their identity; two identities sharing an SPI both
-// stay reachable, and no sequence of sets and deletes leaves two entries for one identity.
+// Id32Index: entries by a 32-bit number (SPI, XID) plus the rest of their identity; two identities
+// sharing a number both stay reachable, and no sequence of sets and deletes leaves two entries for one identity.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { SpiIndex } from "../../src/ipsec/spi-index.ts";
+import { Id32Index } from "../../src/ipsec/id32-index.ts";
 
 interface Id {
   dst: string;
   spi: number;
 }
 const index = () =>
-  new SpiIndex<Id, { id: Id; n: number }>(
+  new Id32Index<Id, { id: Id; n: number }>(
     (v, k) => v.id.dst === k.dst,
     (k) => `${k.dst}|${k.spi >>> 0}`,
   );
