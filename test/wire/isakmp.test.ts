@@ -76,6 +76,26 @@ test("decoded SPIs and nonces are copies: the buffer can be reused once the chai
   assert.equal(chain, workedExampleChain());
 });
 
+test("chains longer than the decoder counts ahead decode whole: 20 Notifies, Proposals and Transforms", () => {
+  const [sa, nonce] = workedExampleChain() as [SaPayload, IsakmpPayload];
+  const p = sa.proposals[0]!;
+  const t = p.transforms[0]!;
+  const n = Array.from({ length: 20 }, (_, i) => i);
+  const chain: IsakmpPayload[] = [
+    {
+      ...sa,
+      proposals: [
+        { ...p, transforms: n.map((i) => ({ ...t, number: i + 1 })) },
+        ...n.map((i) => ({ ...p, number: i + 2, spi: Uint8Array.of(1, 2, 3, i + 4) })),
+      ],
+    },
+    nonce,
+    ...n.map((i) => ({ type: "notify" as const, doi: 1, protocolId: 3, spi: new Uint8Array(0), notifyType: 24578 + i, data: Uint8Array.of(i) })),
+  ];
+  const { bytes, firstType } = encodeChain(chain);
+  assert.equal(decodeChain(bytes, firstType), chain);
+});
+
 test("a transform decoded again is the shared, frozen Transform of the first decode; other octets decode anew", () => {
   const transformOf = (bytes: Uint8Array) => (decodeChain(bytes, 1)[0] as SaPayload).proposals[0]!.transforms[0]!;
   const first = transformOf(WORKED_EXAMPLE);

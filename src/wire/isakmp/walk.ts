@@ -108,10 +108,15 @@ export class ChainCursor {
   }
 }
 
+/** Most payloads chainLength counts: more than a Quick Mode chain, an SA's Proposals or a Proposal's Transforms hold in practice. */
+const CHAIN_LENGTH_MAX = 16;
+
 /**
  * How many payloads the chain at `r.pos` holds, following Next Payload and Payload Length
  * [RFC 2408 §3.2] as ChainCursor does but checking nothing else, so a decoder can allocate its
- * array at its size. For a chain that decodes, this is exactly the number of payloads it has.
+ * array at its size: for a chain that decodes, this is exactly its number of payloads, up to
+ * CHAIN_LENGTH_MAX. A longer chain's array grows as it is filled, so hostile input that
+ * claims thousands of 4-octet payloads cannot make a decoder allocate for all of them.
  */
 export function chainLength(r: WireReader, firstType: number): number {
   const b = r.bytes;
@@ -119,7 +124,7 @@ export function chainLength(r: WireReader, firstType: number): number {
   let type = firstType;
   let p = r.pos;
   let n = 0;
-  while (type !== 0 && end - p >= 4) {
+  while (type !== 0 && end - p >= 4 && n < CHAIN_LENGTH_MAX) {
     const length = (b[p + 2]! << 8) | b[p + 3]!;
     if (length < 4 || length > end - p) break;
     type = b[p]!;
