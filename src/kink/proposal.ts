@@ -356,9 +356,11 @@ function acceptedTransform(policy: SaPolicy, protocol: IpsecProtocol, transformI
     if (auth === undefined || view.authAlgorithm !== auth.authAttribute || view.keyLength !== undefined) return undefined;
   }
   const esn = view.esn === 1;
-  for (const pp of policy.proposals) {
+  for (let pi = 0; pi < policy.proposals.length; pi++) {
+    const pp = policy.proposals[pi]!;
     if (pp.protocol !== protocol) continue;
-    for (const tp of pp.transforms) {
+    for (let ti = 0; ti < pp.transforms.length; ti++) {
+      const tp = pp.transforms[ti]!;
       if ((tp.esn ?? false) !== esn || tp.auth?.authAttribute !== auth?.authAttribute) continue;
       if (enc === undefined ? tp.enc === undefined : tp.enc?.alg.espTransformId === enc.espTransformId && tp.enc.keyBits === keyBits) return tp;
     }

@@ -108,14 +108,22 @@ function walkError(t: Int32Array, b: number, datagramType: number): KinkError {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The payload object for a walked entry; fields are views of `bytes`. Exported for the bench's TypeScript walk. */
+/** The big-endian 32-bit field at `p`; × 2^24 rather than << 24, which would turn values from 2^31 up negative. */
+const u32 = (b: Uint8Array, p: number): number => b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+
+/**
+ * The payload object for a walked entry; fields are views of `bytes`. `inner`: `bytes` is the
+ * KINK_ENCRYPT plaintext fromTable copied out, which no one writes to again, so the ISAKMP
+ * payloads in it keep views of it too, where those of a datagram get copies. Exported for the
+ * bench's TypeScript walk. Fields are assembled from octets: a DataView per payload would cost
+ * more than the one field it reads.
+ */
 export function payloadAt(bytes: Uint8Array, type: number, off: number, len: number, inner: boolean): KinkPayload {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + off, len);
   switch (type) {
     case PayloadType.AP_REQ:
-      return { type, epoch: view.getUint32(4), apReq: bytes.subarray(off + 8, off + len) };
+      return { type, epoch: u32(bytes, off + 4), apReq: bytes.subarray(off + 8, off + len) };
     case PayloadType.AP_REP:
-      return { type, epoch: view.getUint32(4), apRep: bytes.subarray(off + 8, off + len) };
+      return { type, epoch: u32(bytes, off + 4), apRep: bytes.subarray(off + 8, off + len) };
     case PayloadType.KRB_ERROR:
       return { type, krbError: bytes.subarray(off + 4, off + len) };
     case PayloadType.TGT_REQ: {
@@ -130,11 +138,11 @@ export function payloadAt(bytes: Uint8Array, type: number, off: number, len: num
     case PayloadType.TGT_REP:
       return { type, tgt: bytes.subarray(off + 4, off + len) };
     case PayloadType.ISAKMP:
-      return { type, qmVersion: bytes[off + 5]!, payloads: decodeIsakmpChain(bytes, bytes[off + 4]!, off + 8, off + len, 0, inner) };
+      return { type, qmVersion: bytes[off + 5]!, payloads: decodeIsakmpChain(bytes, bytes[off + 4]!, off + 8, off + len, 0, inner, inner) };
     case PayloadType.ENCRYPT:
       return { type, ciphertext: bytes.subarray(off + 4, off + len) };
     default:
-      return { type: PayloadType.ERROR, code: view.getUint32(4) };
+      return { type: PayloadType.ERROR, code: u32(bytes, off + 4) };
   }
 }
 
@@ -186,7 +194,10 @@ function fromTable(datagram: Uint8Array, status: number, table: number): Decoded
 
   const outerCount = t[b + T_OUTER_COUNT]!;
   const payloads: KinkPayload[] = new Array(outerCount);
-  for (let i = 0; i < outerCount; i++) {
+  // A plaintext comes from the KINK_ENCRYPT the walk found last [RFC 4430 §4.2.7]; that
+  // payload is built below, once, with its inner payloads.
+  const plainOuter = plaintext === undefined ? outerCount : outerCount - 1;
+  for (let i = 0; i < plainOuter; i++) {
     const e = b + T_ENTRIES + 3 * i;
     payloads[i] = payloadAt(datagram, t[e]!, t[e + 1]!, t[e + 2]!, false);
   }
@@ -197,8 +208,9 @@ function fromTable(datagram: Uint8Array, status: number, table: number): Decoded
       const e = b + T_ENTRIES + 3 * (outerCount + i);
       inner[i] = payloadAt(plaintext, t[e]!, t[e + 1]!, t[e + 2]!, true) as InnerPayload;
     }
-    const last = payloads.length - 1;
-    payloads[last] = { type: PayloadType.ENCRYPT, ciphertext: (payloads[last] as { ciphertext: Uint8Array }).ciphertext, inner };
+    const e = b + T_ENTRIES + 3 * plainOuter;
+    const off = t[e + 1]!;
+    payloads[plainOuter] = { type: PayloadType.ENCRYPT, ciphertext: datagram.subarray(off + 4, off + t[e + 2]!), inner };
   }
   const length = t[b + T_LENGTH]!;
   const cksumOffset = t[b + T_CKSUM_OFFSET]!;

@@ -11,6 +11,9 @@ export const NOTIFY_PAYLOAD_MALFORMED = 16;
 
 export type ReaderLayer = "kink" | "isakmp";
 
+/** Longest value `keep` copies octet by octet; longer ones go through one native copy. */
+const COPY_BY_OCTET_MAX = 64;
+
 export class WireReader {
   bytes: Uint8Array = new Uint8Array(0);
   pos = 0;
@@ -19,17 +22,23 @@ export class WireReader {
   origin = 0;
   layer: ReaderLayer = "kink";
   inner = false;
+  /**
+   * `bytes` is a copy no one writes to again (the KINK_ENCRYPT plaintext the decoder copied out
+   * of WASM memory), so `keep` may return views of it; otherwise the caller may reuse its buffer.
+   */
+  owned = false;
 
   // Multi-octet fields are assembled from `bytes` rather than read through a DataView: a reader
   // is reset onto a new datagram for every decode, and a DataView per datagram costs more than
   // the fields it would read.
-  reset(bytes: Uint8Array, start = 0, end = bytes.length, layer: ReaderLayer = "kink", origin = 0, inner = false): this {
+  reset(bytes: Uint8Array, start = 0, end = bytes.length, layer: ReaderLayer = "kink", origin = 0, inner = false, owned = false): this {
     this.bytes = bytes;
     this.pos = start;
     this.end = end;
     this.layer = layer;
     this.origin = origin;
     this.inner = inner;
+    this.owned = owned;
     return this;
   }
 
@@ -78,10 +87,25 @@ export class WireReader {
     return v;
   }
 
-  /** Everything up to `end`, as a view. */
-  rest(): Uint8Array {
-    const v = this.bytes.subarray(this.pos, this.end);
-    this.pos = this.end;
-    return v;
+  /**
+   * `n` octets for a decoded payload to keep: a view of `owned` bytes, else a copy, so the
+   * caller can reuse its datagram buffer. Short copies (SPIs, nonces) go octet by octet: a view
+   * to copy from would be one more typed array per field.
+   */
+  keep(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + n;
+    if (this.owned) return new Uint8Array(b.buffer, b.byteOffset + p, n);
+    const out = new Uint8Array(n);
+    if (n <= COPY_BY_OCTET_MAX) for (let i = 0; i < n; i++) out[i] = b[p + i]!;
+    else out.set(b.subarray(p, p + n));
+    return out;
+  }
+
+  /** Everything up to `end`, kept as `keep` does (it is all there, so no field can fall short). */
+  keepRest(): Uint8Array {
+    return this.keep(this.end - this.pos, "");
   }
 }

@@ -178,6 +178,29 @@ test("KerberosString: UTF-8, invalid sequences rejected, not another string type
   rejects(() => M.decodePrincipalName(hex(tlv("30", `a003020101${tlv("a1", tlv("30", tlv("16", "41")))}`))), "IA5String tag");
 });
 
+test("name-string: any number of components, and errors name the component's index", () => {
+  const ascii = (t: string) => Buffer.from(t).toString("hex");
+  const name = (components: string[]) => hex(tlv("30", `a003020101${tlv("a1", tlv("30", components.map((c) => tlv("1b", c)).join("")))}`));
+  for (const parts of [[], ["a"], ["kink", "gw.example.org"], ["a", "bb", "ccc"], ["1", "2", "3", "4", "5"]]) {
+    assert.equal(M.decodePrincipalName(name(parts.map(ascii))), { nameType: 1, nameString: parts });
+  }
+  for (let bad = 0; bad < 4; bad++) {
+    const parts = ["61", "62", "63", "64"];
+    parts[bad] = "ff";
+    assert.is(rejects(() => M.decodePrincipalName(name(parts)), `component ${bad}`).field, `PrincipalName.name-string[${bad}]`);
+  }
+});
+
+test("KerberosString: every length, repeated (from the string cache) or not, decodes to its own text", () => {
+  const decode = (t: string) =>
+    M.decodePrincipalName(hex(tlv("30", `a003020101${tlv("a1", tlv("30", tlv("1b", Buffer.from(t).toString("hex"))))}`))).nameString[0];
+  const texts: string[] = [];
+  for (let n = 1; n <= 80; n++) {
+    texts.push("abcdefghijklmnopqrstuvwxyz0123456789".repeat(3).slice(0, n), `${"x".repeat(n - 1)}${n % 10}`, `é${"y".repeat(n)}`);
+  }
+  for (let round = 0; round < 2; round++) for (const t of texts) assert.is(decode(t), t);
+});
+
 test("error field paths name the place", () => {
   const der = racoonApMessages("KINK_AP_REQ")[0]!.der;
   const tree = tlvTree(der);

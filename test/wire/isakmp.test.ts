@@ -69,6 +69,83 @@ test("errors name octets of the enclosing datagram through origin and inner", ()
   assert.equal(decodeIsakmpChain(framed.fill(0, 21, 22), 1, 20, 92, 1000, true), workedExampleChain());
 });
 
+test("decoded SPIs and nonces are copies: the buffer can be reused once the chain is decoded", () => {
+  const bytes = WORKED_EXAMPLE.slice();
+  const chain = decodeChain(bytes, 1);
+  bytes.fill(0xee);
+  assert.equal(chain, workedExampleChain());
+});
+
+test("chains longer than the decoder counts ahead decode whole: 20 Notifies, Proposals and Transforms", () => {
+  const [sa, nonce] = workedExampleChain() as [SaPayload, IsakmpPayload];
+  const p = sa.proposals[0]!;
+  const t = p.transforms[0]!;
+  const n = Array.from({ length: 20 }, (_, i) => i);
+  const chain: IsakmpPayload[] = [
+    {
+      ...sa,
+      proposals: [
+        { ...p, transforms: n.map((i) => ({ ...t, number: i + 1 })) },
+        ...n.map((i) => ({ ...p, number: i + 2, spi: Uint8Array.of(1, 2, 3, i + 4) })),
+      ],
+    },
+    nonce,
+    ...n.map((i) => ({ type: "notify" as const, doi: 1, protocolId: 3, spi: new Uint8Array(0), notifyType: 24578 + i, data: Uint8Array.of(i) })),
+  ];
+  const { bytes, firstType } = encodeChain(chain);
+  assert.equal(decodeChain(bytes, firstType), chain);
+});
+
+test("a transform decoded again is the shared, frozen Transform of the first decode; other octets decode anew", () => {
+  const transformOf = (bytes: Uint8Array) => (decodeChain(bytes, 1)[0] as SaPayload).proposals[0]!.transforms[0]!;
+  const first = transformOf(WORKED_EXAMPLE);
+  const again = transformOf(WORKED_EXAMPLE.slice());
+  assert.is(again, first);
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.attributes) && first.attributes.every((a) => Object.isFrozen(a)));
+  assert.is(transformView(again), transformView(first));
+  assert.ok(Object.isFrozen(transformView(first)));
+  // Key Length 128 → 256 (octets 46–47): same length, another transform.
+  const longer = WORKED_EXAMPLE.slice();
+  longer.set([0x01, 0x00], 46);
+  const other = transformOf(longer);
+  assert.is.not(other, first);
+  assert.equal(transformView(other), { lifeSeconds: 3600, encapsulationMode: 2, keyLength: 256, authAlgorithm: 2, unknown: [] });
+  assert.is(transformView(first).keyLength, 128);
+  // A Transform of its header only, or shorter than its fixed fields, is still truncated.
+  for (const [length, field] of [
+    [4, "Transform.Number"],
+    [5, "Transform.TransformID"],
+    [7, "Transform.RESERVED2"],
+  ] as const) {
+    const short = WORKED_EXAMPLE.slice(0, 24 + length);
+    short.set([0, short.length], 2);
+    short.set([0, 12 + length], 14);
+    short[27] = length;
+    assertMalformed(short, 1, "truncated", field);
+  }
+  // RESERVED2 set: the octets of a transform seen before save nothing from the check.
+  const reserved = WORKED_EXAMPLE.slice();
+  reserved[31] = 1;
+  assertMalformed(reserved, 1, "bad-reserved", "Transform.RESERVED2");
+  assert.is(transformOf(WORKED_EXAMPLE), first);
+});
+
+test("a transform with an octet-valued attribute is not shared: each decode owns its octets", () => {
+  const [sa, ...rest] = workedExampleChain() as [SaPayload, ...IsakmpPayload[]];
+  const p = sa.proposals[0]!;
+  const t = p.transforms[0]!;
+  // Life Duration 3600 in 3 octets, which RFC 2407 §4.5 allows.
+  const attributes = t.attributes.map((a) => (a.class === 2 ? { class: 2, bytes: hex("000e10") } : a));
+  const { bytes, firstType } = encodeChain([{ ...sa, proposals: [{ ...p, transforms: [{ ...t, attributes }] }] }, ...rest]);
+  const transformOf = () => (decodeChain(bytes, firstType)[0] as SaPayload).proposals[0]!.transforms[0]!;
+  const first = transformOf();
+  const again = transformOf();
+  assert.is.not(again, first);
+  assert.not.ok(Object.isFrozen(first));
+  assert.equal(again, first);
+  assert.is(transformView(first).lifeSeconds, 3600);
+});
+
 interface CaptureMessage {
   type_name: string;
   encrypt?: { plaintext: string; inner: { inner_next: number; isakmp: CaptureIsakmp[] }[] };

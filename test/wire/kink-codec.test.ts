@@ -88,6 +88,31 @@ test("every message type round-trips through encode/decode/open, for every encty
   }
 });
 
+test("Epoch, XID and KINK_ERROR Code from 2^31 up read as unsigned", () => {
+  const session = randomSession(SESSION_ETYPES[0]!);
+  const apReq = { type: PayloadType.AP_REQ, epoch: 0xfedc_ba98, apReq: blob(40, 1) } as const;
+  const bytes = encodeKinkMessage({ type: 6, xid: 0x8000_0001, payloads: [apReq] }, sessionKeySealer(session));
+  const opened = openKinkMessage(bytes, session);
+  assert.is(opened.xid, 0x8000_0001);
+  assert.equal(opened.payloads[0], apReq);
+  const error = decodeKinkMessage(encodeKinkMessage({ type: 3, xid: 7, payloads: [{ type: PayloadType.ERROR, code: 0x8000_0002 }] }));
+  assert.equal(error.payloads, [{ type: PayloadType.ERROR, code: 0x8000_0002 }]);
+});
+
+test("decoded ISAKMP payloads survive the datagram buffer being reused, in the clear or inside KINK_ENCRYPT", () => {
+  const session = randomSession(SESSION_ETYPES[0]!);
+  for (const { name, msg } of sampleMessages().filter((m) => m.name === "CREATE" || m.name === "CREATE, ISAKMP in clear")) {
+    const bytes = encodeKinkMessage(msg, sessionKeySealer(session));
+    const opened = openKinkMessage(bytes, session);
+    const enc = opened.payloads.find((p) => p.type === PayloadType.ENCRYPT);
+    const qm = (enc?.type === PayloadType.ENCRYPT ? enc.inner! : opened.payloads).find((p) => p.type === PayloadType.ISAKMP);
+    if (qm?.type !== PayloadType.ISAKMP) assert.unreachable(name);
+    const before = plain(qm);
+    bytes.fill(0);
+    assert.equal(plain(qm), before, name);
+  }
+});
+
 /** The decoded message minus decode-only fields, in the encoder's input shape. */
 function stripDecoded(d: DecodedKink): KinkMessage {
   return {

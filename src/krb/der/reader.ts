@@ -38,6 +38,9 @@ export function applicationTag(n: number): number {
 /** KerberosString (RFC 4120 §5.2.1) is decoded as UTF-8; invalid sequences are errors, not U+FFFD. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** What every empty OCTET STRING decodes to (see `octets`). */
+const NO_OCTETS = new Uint8Array(0);
+
 /** Largest length accepted: 2^31 octets (anything near it is past the end of any real input anyway). */
 const MAX_LENGTH = 0x80000000;
 
@@ -48,7 +51,10 @@ const MAX_LENGTH = 0x80000000;
  */
 const STRING_CACHE_SLOTS = 64;
 const STRING_CACHE_MAX = 64;
-const cacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/** Each slot's octets at slot × STRING_CACHE_MAX: a miss copies into its slot, allocating nothing. */
+const cacheOctets = new Uint8Array(STRING_CACHE_SLOTS * STRING_CACHE_MAX);
+/** Octets in each slot; 0 = empty (the empty string is never cached). */
+const cacheLengths = new Uint8Array(STRING_CACHE_SLOTS);
 const cacheStrings: string[] = new Array(STRING_CACHE_SLOTS).fill("");
 
 export class DerReader {
@@ -262,10 +268,14 @@ export class DerReader {
     if (v !== want) this.fail(`${what} ${v}, expected ${want}`, start, code);
   }
 
-  /** OCTET STRING (primitive only: DER forbids the constructed form, X.690 §10.2): a subarray view. */
+  /**
+   * OCTET STRING (primitive only: DER forbids the constructed form, X.690 §10.2): a subarray
+   * view. An empty one (a ticket's transited contents within one realm, RFC 4120 §3.3.3.2) is
+   * one shared zero-length array, which has no octets to alias or change.
+   */
   octets(limit: number): Uint8Array {
     const end = this.expect(Tag.OCTET_STRING, limit);
-    const v = this.view(this.pos, end);
+    const v = end === this.pos ? NO_OCTETS : this.view(this.pos, end);
     this.pos = end;
     return v;
   }
@@ -290,11 +300,11 @@ export class DerReader {
     if (len <= STRING_CACHE_MAX) {
       // Slot from length and the first, middle and last octets.
       const slot = (len * 7 + b[p]! * 3 + b[p + (len >> 1)]! * 5 + b[end - 1]!) & (STRING_CACHE_SLOTS - 1);
-      const cached = cacheBytes[slot];
-      if (cached !== undefined && cached.length === len) {
+      const at = slot * STRING_CACHE_MAX;
+      if (cacheLengths[slot] === len) {
         let same = true;
         for (let i = 0; i < len; i++) {
-          if (cached[i] !== b[p + i]) {
+          if (cacheOctets[at + i] !== b[p + i]) {
             same = false;
             break;
           }
@@ -302,7 +312,8 @@ export class DerReader {
         if (same) return cacheStrings[slot]!;
       }
       const s = this.#utf8(p, end, start);
-      cacheBytes[slot] = b.slice(p, end);
+      for (let i = 0; i < len; i++) cacheOctets[at + i] = b[p + i]!;
+      cacheLengths[slot] = len;
       cacheStrings[slot] = s;
       return s;
     }
@@ -319,8 +330,20 @@ export class DerReader {
       }
     }
     if (ascii) {
+      // Eight, four, two and one octets per String.fromCharCode: a handful of strings are
+      // built, where one per octet would make a new, longer string for every character.
       let s = "";
-      for (let i = p; i < end; i++) s += String.fromCharCode(b[i]!);
+      let i = p;
+      for (; end - i >= 8; i += 8) s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+      if (end - i >= 4) {
+        s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+        i += 4;
+      }
+      if (end - i >= 2) {
+        s += String.fromCharCode(b[i]!, b[i + 1]!);
+        i += 2;
+      }
+      if (i < end) s += String.fromCharCode(b[i]!);
       return s;
     }
     try {

@@ -50,11 +50,23 @@ export function readMsgType(r: DerReader, n: number, limit: number, type: number
   r.constantField(n, "msg-type", limit, type, KrbErrorCode.KRB_AP_ERR_MSG_TYPE);
 }
 
-/** SEQUENCE OF T, each element read by `read` with the path showing its index. */
+/**
+ * SEQUENCE OF T, each element read by `read` with the path showing its index. Those of a KINK
+ * exchange mostly hold one or two elements (name-string, authorization-data), so the array is
+ * made from a literal of the first ones, at their size; a first push would reserve 17 slots.
+ */
 export function readSequenceOf<T>(r: DerReader, limit: number, read: Read<T>): T[] {
   const end = r.sequence(limit);
-  const out: T[] = [];
-  for (let i = 0; r.pos < end; i++) {
+  if (r.pos >= end) return [];
+  r.index(0);
+  const first = read(r, end);
+  if (r.pos >= end) {
+    r.index(-1);
+    return [first];
+  }
+  r.index(1);
+  const out = [first, read(r, end)];
+  for (let i = 2; r.pos < end; i++) {
     r.index(i);
     out.push(read(r, end));
   }

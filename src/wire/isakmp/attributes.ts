@@ -7,7 +7,7 @@ import { NOTIFY_PAYLOAD_MALFORMED, type WireReader } from "../reader.ts";
 import type { WireWriter } from "../writer.ts";
 import { DEFAULT_LIFE_SECONDS, LifeType, SaAttributeClass, saAttributeClassName } from "./constants.ts";
 import type { SaAttribute, Transform } from "./types.ts";
-import { copyBytes, type Fail } from "./walk.ts";
+import type { Fail } from "./walk.ts";
 
 /** Attribute Format bit: set = basic (TV), clear = variable (TLV) [RFC 2408 §3.3]. */
 const AF_BASIC = 0x8000;
@@ -26,13 +26,16 @@ export function readAttributes(r: WireReader): SaAttribute[] {
     }
     const length = r.u16("SA attribute.Length");
     if (length === 4) attributes.push({ class: cls, value: r.u32("SA attribute.Value"), form: "variable" });
-    else attributes.push({ class: cls, bytes: copyBytes(r.bytesView(length, "SA attribute.Value")) });
+    else attributes.push({ class: cls, bytes: r.keep(length, "SA attribute.Value") });
   }
   return attributes;
 }
 
 export function writeAttributes(w: WireWriter, attributes: readonly SaAttribute[], fail: Fail): void {
-  for (const a of attributes) {
+  // An index loop: a REPLY echoes a decoded transform, whose frozen array for…of would iterate
+  // through allocated iterator results.
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i]!;
     if (!Number.isInteger(a.class) || a.class < 0 || a.class >= AF_BASIC) fail("unencodable", "SA attribute.Type", `class ${a.class} is not 15 bits`);
     if ("bytes" in a) {
       if (a.bytes.length > 0xffff) fail("unencodable", "SA attribute.Length", `${a.bytes.length} octets exceed 16 bits`);
@@ -87,11 +90,8 @@ const LIFE_FIELD = new Map<number, "lifeSeconds" | "lifeKilobytes">([
   [LifeType.KILOBYTES, "lifeKilobytes"],
 ]);
 
-/** Where `checkAttributes` records what the attributes mean, for a caller that wants more than the check. */
-interface Meanings {
-  readonly spec: { -readonly [K in keyof TransformSpec]: number };
-  readonly unknown: SaAttribute[];
-}
+/** The view `checkAttributes` fills in, for a caller that wants more than the check. */
+type Meanings = { -readonly [K in keyof TransformSpec]: TransformSpec[K] } & { readonly unknown: SaAttribute[] };
 
 /**
  * Checks attributes against the rules of RFC 2407 §4.5: a Life Duration immediately follows
@@ -100,8 +100,8 @@ interface Meanings {
  * Decoding and encoding only check (`into` omitted); `transformView` also records meanings.
  */
 export function checkAttributes(attributes: readonly SaAttribute[], base: number, fail: Fail, into?: Meanings): void {
-  const seenClasses = new SeenNumbers();
-  const seenLifeTypes = new SeenNumbers();
+  const seenClasses = SEEN_CLASSES.clear();
+  const seenLifeTypes = SEEN_LIFE_TYPES.clear();
   let at = base;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i]!;
@@ -119,7 +119,7 @@ export function checkAttributes(attributes: readonly SaAttribute[], base: number
       // Duration's value name the Life Type it belongs to.
       const value = field === undefined ? 0 : numericValue(duration, a, fail, durationAt);
       if (into === undefined) continue;
-      if (field) into.spec[field] = value;
+      if (field) into[field] = value;
       else into.unknown.push(a, duration);
       continue;
     }
@@ -128,10 +128,10 @@ export function checkAttributes(attributes: readonly SaAttribute[], base: number
     const value = field === undefined ? 0 : numericValue(a, a, fail, at);
     at += wireLength(a);
     if (into === undefined) continue;
-    if (field) into.spec[field] = value;
+    if (field) into[field] = value;
     else into.unknown.push(a);
   }
-  if (into !== undefined && seenLifeTypes.size === 0) into.spec.lifeSeconds = DEFAULT_LIFE_SECONDS;
+  if (into !== undefined && seenLifeTypes.size === 0) into.lifeSeconds = DEFAULT_LIFE_SECONDS;
 }
 
 /**
@@ -142,6 +142,14 @@ class SeenNumbers {
   private bits = 0;
   private others: Set<number> | undefined;
   size = 0;
+
+  /** Empties the set for the next check. */
+  clear(): this {
+    this.bits = 0;
+    this.others?.clear();
+    this.size = 0;
+    return this;
+  }
 
   /** Adds `n`; false when it was already there. */
   add(n: number): boolean {
@@ -158,6 +166,10 @@ class SeenNumbers {
     return true;
   }
 }
+
+/** The two sets of `checkAttributes`, which never runs inside itself: a check allocates nothing. */
+const SEEN_CLASSES = new SeenNumbers();
+const SEEN_LIFE_TYPES = new SeenNumbers();
 
 /** Only failures name an attribute, so its name is built only for them. */
 const attributeField = (a: SaAttribute): string => `SA attribute ${saAttributeClassName(a.class)}`;
@@ -179,14 +191,37 @@ const failInTransform: Fail = (reason, field, detail, at = 0) => {
   throw new KinkError(reason, { kind: "notify", notifyType: NOTIFY_PAYLOAD_MALFORMED }, field, at, `${detail} (offset within the Transform payload)`);
 };
 
+/** Views of the transforms decoders share, computed when they were shared. */
+const sharedViews = new WeakMap<Transform, TransformView>();
+
 /**
- * The engine's view of a transform it did not decode itself (decoding already applied these
- * rules). Error offsets are relative to the Transform payload's first octet.
+ * The engine's view of a transform. A decoded one may be shared (see shareTransform), and its
+ * view is then the one computed once; for any other, the attributes are checked again (a
+ * transform built in memory has not been through the decoder's rules), with error offsets
+ * relative to the Transform payload's first octet.
  */
 export function transformView(t: Transform): TransformView {
-  const meanings: Meanings = { spec: {}, unknown: [] };
-  checkAttributes(t.attributes, TRANSFORM_ATTRIBUTES_AT, failInTransform, meanings);
-  return { ...meanings.spec, unknown: meanings.unknown };
+  return sharedViews.get(t) ?? viewOf(t);
+}
+
+function viewOf(t: Transform): TransformView {
+  const view: Meanings = { unknown: [] };
+  checkAttributes(t.attributes, TRANSFORM_ATTRIBUTES_AT, failInTransform, view);
+  return view;
+}
+
+/**
+ * Makes a decoded transform, whose attributes passed checkAttributes and are all numeric,
+ * shareable between decodes: it is frozen with its attributes, and its view is computed now
+ * and frozen too, so every transformView of it is that view.
+ */
+export function shareTransform(t: Transform): void {
+  for (let i = 0; i < t.attributes.length; i++) Object.freeze(t.attributes[i]);
+  Object.freeze(t.attributes);
+  Object.freeze(t);
+  const view = viewOf(t);
+  Object.freeze(view.unknown);
+  sharedViews.set(t, Object.freeze(view));
 }
 
 /**

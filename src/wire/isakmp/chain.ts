@@ -10,7 +10,7 @@ import { keCodec, nonceCodec } from "./nonce-ke.ts";
 import { deleteCodec, notifyCodec } from "./notify-delete.ts";
 import { saCodec } from "./sa.ts";
 import type { IsakmpPayload } from "./types.ts";
-import { ChainCursor, chainFields, decodeFail, encodeFail, type Fail, type PayloadCodec, writeChain } from "./walk.ts";
+import { ChainCursor, chainFields, chainLength, decodeFail, encodeFail, type Fail, type PayloadCodec, writeChain } from "./walk.ts";
 
 type Kind = IsakmpPayload["type"];
 
@@ -33,8 +33,8 @@ const codecOf = (kind: Kind) => CODECS[kind] as PayloadCodec<IsakmpPayload>;
  */
 const CODEC_BY_TYPE = new Map<number, PayloadCodec<IsakmpPayload>>(Object.values(CODECS).map((c) => [c.type, c as PayloadCodec<IsakmpPayload>]));
 
-/** Payloads of which a Quick Mode message holds at most one [RFC 2409 §5.5, RFC 4430 §5], and the ID pair's two. */
-const MAX_COUNT: { readonly [K in Kind]: number } = { sa: 1, nonce: 1, ke: 1, id: 2, notify: Infinity, delete: Infinity };
+/** Payloads of which a Quick Mode message holds at most one [RFC 2409 §5.5, RFC 4430 §5], and the ID pair's two; Notify and Delete may repeat. */
+const MAX_COUNT = { sa: 1, nonce: 1, ke: 1, id: 2 } as const;
 
 /**
  * Chain-level rules of a KINK Quick Mode operation [RFC 4430 §5, §5.3; RFC 2409 §5.5]: the SA
@@ -43,11 +43,19 @@ const MAX_COUNT: { readonly [K in Kind]: number } = { sa: 1, nonce: 1, ke: 1, id
  * anything, omits them and its failures default to the writer's position.
  */
 function checkChainShape(payloads: readonly IsakmpPayload[], fail: Fail, offsets?: readonly number[]): void {
-  const counts: { [K in Kind]: number } = { sa: 0, nonce: 0, ke: 0, id: 0, notify: 0, delete: 0 };
+  let sa = 0;
+  let nonce = 0;
+  let ke = 0;
+  let id = 0;
   let firstIdAt: number | undefined;
   for (let i = 0; i < payloads.length; i++) {
     const kind = payloads[i]!.type;
-    const count = ++counts[kind];
+    let count: number;
+    if (kind === "sa") count = ++sa;
+    else if (kind === "nonce") count = ++nonce;
+    else if (kind === "ke") count = ++ke;
+    else if (kind === "id") count = ++id;
+    else continue;
     if (count > MAX_COUNT[kind]) {
       const name = isakmpPayloadName(CODECS[kind].type);
       fail("duplicate-payload", name, `${count} ${name} payloads in one Quick Mode operation [RFC 4430 §5]`, offsets?.[i]);
@@ -55,7 +63,7 @@ function checkChainShape(payloads: readonly IsakmpPayload[], fail: Fail, offsets
     if (kind === "sa" && i !== 0) fail("bad-isakmp", isakmpPayloadName(IsakmpPayloadType.SA), "the SA payload must come first [RFC 2409 §5.5]", offsets?.[i]);
     if (kind === "id") firstIdAt ??= offsets?.[i];
   }
-  if (counts.id === 1) fail("missing-payload", "ID", "IDci without IDcr: IDs come in pairs [RFC 2409 §5.5, RFC 4430 §5.3]", firstIdAt);
+  if (id === 1) fail("missing-payload", "ID", "IDci without IDcr: IDs come in pairs [RFC 2409 §5.5, RFC 4430 §5.3]", firstIdAt);
 }
 
 const typeOf = (p: IsakmpPayload): number => codecOf(p.type).type;
@@ -73,28 +81,38 @@ export function encodeIsakmpChain(w: WireWriter, payloads: readonly IsakmpPayloa
   return payloads[0] ? typeOf(payloads[0]) : IsakmpPayloadType.NONE;
 }
 
-const ISAKMP_FIELDS = chainFields("ISAKMP");
-
 /**
- * One reader and its failure function serve every decode: decoding calls out to nothing that
- * could decode again, and a reader per call (with its closure) costs more than the fields it reads.
+ * One reader, its failure function, the chain cursor and the payload offsets serve every
+ * decode: decoding calls out to nothing that could decode again, and a reader per call (with
+ * its closure) costs more than the fields it reads. `offsets` only grows; a decode reads the
+ * entries of its own payloads.
  */
 const reader = new WireReader();
 const readerFail = decodeFail(reader);
+const PAYLOADS = new ChainCursor(chainFields("ISAKMP"));
+const offsets: number[] = [];
 
 /**
  * Decodes a KINK_ISAKMP body `bytes[start, end)` whose first payload has type `firstType` (the
  * InnerNextPload, the octet at `start − 4`). Error offsets are `origin` + index into `bytes`
  * (`inner`: offsets count KINK_ENCRYPT plaintext octets). Every failure is a KinkError whose
  * response is Notify PAYLOAD-MALFORMED, or INVALID-PAYLOAD-TYPE for a payload type KINK does
- * not carry [RFC 4430 §5.5].
+ * not carry [RFC 4430 §5.5]. Payload octets (SPIs, nonces) are copies, so `bytes` can be
+ * reused, unless `owned` says no one writes to `bytes` again: then they are views of it.
  */
-export function decodeIsakmpChain(bytes: Uint8Array, firstType: number, start: number, end: number, origin: number, inner: boolean): IsakmpPayload[] {
-  const r = reader.reset(bytes, start, end, "isakmp", origin, inner);
-  const payloads: IsakmpPayload[] = [];
-  const offsets: number[] = [];
-  const chain = new ChainCursor(r, firstType, start - 4, ISAKMP_FIELDS);
-  while (chain.next()) {
+export function decodeIsakmpChain(
+  bytes: Uint8Array,
+  firstType: number,
+  start: number,
+  end: number,
+  origin: number,
+  inner: boolean,
+  owned = false,
+): IsakmpPayload[] {
+  const r = reader.reset(bytes, start, end, "isakmp", origin, inner, owned);
+  const payloads: IsakmpPayload[] = new Array(chainLength(r, firstType));
+  const chain = PAYLOADS.start(r, firstType, start - 4);
+  for (let i = 0; chain.next(); i++) {
     const { type, typeAt, at } = chain;
     const codec = CODEC_BY_TYPE.get(type);
     if (!codec) {
@@ -105,8 +123,8 @@ export function decodeIsakmpChain(bytes: Uint8Array, firstType: number, start: n
         data: Uint8Array.of(type),
       });
     }
-    payloads.push(codec.decode(r, readerFail, at));
-    offsets.push(at);
+    payloads[i] = codec.decode(r, readerFail, at);
+    offsets[i] = at;
   }
   checkChainShape(payloads, readerFail, offsets);
   return payloads;

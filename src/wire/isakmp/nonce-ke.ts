@@ -2,7 +2,7 @@
 
 import { IsakmpPayloadType, NONCE_MAX_OCTETS, NONCE_MIN_OCTETS } from "./constants.ts";
 import type { KePayload, NoncePayload } from "./types.ts";
-import { copyBytes, type Fail, type PayloadCodec } from "./walk.ts";
+import type { Fail, PayloadCodec } from "./walk.ts";
 
 type DataPayload = NoncePayload | KePayload;
 
@@ -11,7 +11,7 @@ function dataCodec<P extends DataPayload>(kind: P["type"], type: number, check: 
     type,
     decode(r, fail, payloadAt) {
       check(r.remaining, fail, payloadAt + 2);
-      return { type: kind, data: copyBytes(r.rest()) } as P;
+      return { type: kind, data: r.keepRest() } as P;
     },
     encode(w, payload, fail) {
       check(payload.data.length, fail);

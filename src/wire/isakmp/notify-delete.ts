@@ -5,7 +5,7 @@ import { DOI_IPSEC } from "../constants.ts";
 import { IsakmpPayloadType } from "./constants.ts";
 import { checkSpiSize } from "./sa.ts";
 import type { DeletePayload, NotifyPayload } from "./types.ts";
-import { copyBytes, type Fail, fit, type PayloadCodec, U8_MAX, U16_MAX, U32_MAX } from "./walk.ts";
+import { type Fail, fit, type PayloadCodec, U8_MAX, U16_MAX, U32_MAX } from "./walk.ts";
 
 /**
  * A Notify's DOI is 1, but 0 (ISAKMP, RFC 2408 §3.14) is tolerated and kept: a Notify only
@@ -30,8 +30,8 @@ export const notifyCodec: PayloadCodec<NotifyPayload> = {
     const protocolId = r.u8("Notify.ProtocolID");
     const spiSize = r.u8("Notify.SPISize");
     const notifyType = r.u16("Notify.NotifyMessageType");
-    const spi = copyBytes(r.bytesView(spiSize, "Notify.SPI"));
-    return { type: "notify", doi, protocolId, spi, notifyType, data: copyBytes(r.rest()) };
+    const spi = r.keep(spiSize, "Notify.SPI");
+    return { type: "notify", doi, protocolId, spi, notifyType, data: r.keepRest() };
   },
 
   encode(w, n, fail) {
@@ -57,7 +57,7 @@ export const deleteCodec: PayloadCodec<DeletePayload> = {
     checkSpiSize(protocolId, spiSize, "Delete", fail, payloadAt + 8);
     if (r.remaining !== spiCount * spiSize)
       fail("bad-payload-length", "Delete.#SPIs", `${spiCount} SPIs of ${spiSize} octets in ${r.remaining} octets [RFC 2408 §3.15]`, payloadAt + 10);
-    const spis = Array.from({ length: spiCount }, () => copyBytes(r.bytesView(spiSize, "Delete.SPI")));
+    const spis = Array.from({ length: spiCount }, () => r.keep(spiSize, "Delete.SPI"));
     return { type: "delete", doi, protocolId, spiSize, spis };
   },
 

@@ -49,37 +49,42 @@ export const chainFields = (what: string): ChainFields => ({
  * caller then decodes completely; the following `next()` checks that the body consumed all of
  * it, so every Payload Length is checked against both its contents and its container.
  *
- *     const chain = new ChainCursor(r, firstType, firstTypeAt, FIELDS);
+ *     const chain = CURSOR.start(r, firstType, firstTypeAt);
  *     while (chain.next()) decodeBody(chain.type, chain.typeAt, chain.at);
  *
  * A loop rather than a visitor callback: the callers decode into locals, and a closure per
- * chain would be allocated on every decode.
+ * chain would be allocated on every decode. Each nesting level (payloads, Proposals,
+ * Transforms) restarts one module-level cursor, as decoding never reenters a level.
  */
 export class ChainCursor {
   /** Type of the current payload. */
   type = 0;
   /** Offset of the octet that named that type: the previous header's Next Payload, or the `firstTypeAt` given. */
-  typeAt: number;
+  typeAt = 0;
   /** Offset of the current payload's header; -1 before the first. */
   at = -1;
-  private nextType: number;
+  private r: WireReader | undefined;
+  private nextType = 0;
   /** The container's end, restored after each payload. */
-  private readonly end: number;
+  private end = 0;
 
-  constructor(
-    private readonly r: WireReader,
-    firstType: number,
-    firstTypeAt: number,
-    private readonly fields: ChainFields,
-  ) {
-    this.nextType = firstType;
+  constructor(private readonly fields: ChainFields) {}
+
+  /** Begins a walk of the chain at `r.pos` whose first payload has type `firstType`. */
+  start(r: WireReader, firstType: number, firstTypeAt: number): this {
+    this.r = r;
+    this.type = 0;
     this.typeAt = firstTypeAt;
+    this.at = -1;
+    this.nextType = firstType;
     this.end = r.end;
+    return this;
   }
 
   /** Moves to the next payload; false at the end of a chain that exactly fills its container. */
   next(): boolean {
-    const { r, fields, end } = this;
+    const r = this.r!;
+    const { fields, end } = this;
     if (this.at >= 0) {
       if (r.pos !== r.end) throw r.error("bad-payload-length", fields.payloadLength, `${r.end - r.pos} octets past the payload's contents`, this.at + 2);
       r.end = end;
@@ -103,6 +108,32 @@ export class ChainCursor {
   }
 }
 
+/** Most payloads chainLength counts: more than a Quick Mode chain, an SA's Proposals or a Proposal's Transforms hold in practice. */
+const CHAIN_LENGTH_MAX = 16;
+
+/**
+ * How many payloads the chain at `r.pos` holds, following Next Payload and Payload Length
+ * [RFC 2408 §3.2] as ChainCursor does but checking nothing else, so a decoder can allocate its
+ * array at its size: for a chain that decodes, this is exactly its number of payloads, up to
+ * CHAIN_LENGTH_MAX. A longer chain's array grows as it is filled, so hostile input that
+ * claims thousands of 4-octet payloads cannot make a decoder allocate for all of them.
+ */
+export function chainLength(r: WireReader, firstType: number): number {
+  const b = r.bytes;
+  const end = r.end;
+  let type = firstType;
+  let p = r.pos;
+  let n = 0;
+  while (type !== 0 && end - p >= 4 && n < CHAIN_LENGTH_MAX) {
+    const length = (b[p + 2]! << 8) | b[p + 3]!;
+    if (length < 4 || length > end - p) break;
+    type = b[p]!;
+    p += length;
+    n++;
+  }
+  return n;
+}
+
 /**
  * Writes `items` as a chain, each header naming the next item's type (0 after the last).
  * `writeBody` gets the item before (Proposal numbers are checked against it); both callbacks
@@ -122,9 +153,6 @@ export function writeChain<T>(
     w.endPayload(at);
   }
 }
-
-/** Decoded payloads own their octets, so the datagram buffer can be reused. */
-export const copyBytes = (view: Uint8Array): Uint8Array => new Uint8Array(view);
 
 export const U8_MAX = 0xff;
 export const U16_MAX = 0xffff;
