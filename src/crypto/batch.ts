@@ -45,8 +45,8 @@ export class CryptoBatch {
   #ran = false;
   readonly #generation: number;
   readonly #pinned: number[] = [];
-  /** [start, end) of each workspace, flattened. */
-  readonly #workspaces: number[] = [];
+  /** [start, end) of each workspace, flattened; made by the first one. */
+  #workspaces: number[] | undefined;
 
   constructor(slots: SlotCache = defaultSlotCache(), rand: RandomPool = defaultRandomPool()) {
     this.#core = getCore();
@@ -86,6 +86,7 @@ export class CryptoBatch {
   workspace(data: Uint8Array): number {
     this.#checkCurrent();
     const off = this.#place(data, 0);
+    this.#workspaces ??= [];
     this.#workspaces.push(off, off + data.length);
     return off;
   }
@@ -258,7 +259,7 @@ export class CryptoBatch {
   /** Throws unless [off, off + len) lies inside one workspace of this batch. */
   #inWorkspace(off: number, len: number): void {
     const w = this.#workspaces;
-    if (len >= 0) for (let i = 0; i < w.length; i += 2) if (off >= (w[i] as number) && off + len <= (w[i + 1] as number)) return;
+    if (w !== undefined && len >= 0) for (let i = 0; i < w.length; i += 2) if (off >= (w[i] as number) && off + len <= (w[i + 1] as number)) return;
     throw new CryptoError("CRYPTO_BAD_ARGUMENT", `octets ${off}..${off + len} are not inside a workspace of this batch`);
   }
 

@@ -352,8 +352,11 @@ export interface ApRepLayout {
 }
 
 const apRepWriter = new DerWriter(256);
-/** Zeros standing in for the cipher while the AP-REP is laid out; never written. */
-let cipherRoom = new Uint8Array(256);
+/**
+ * Zeros standing in for the cipher while the AP-REP is laid out; never written. Its length
+ * follows the EncAPRepPart's, which changes only with the octets cusec takes.
+ */
+let cipherRoom = new Uint8Array(0);
 
 /** Lays out the AP-REP echoing the authenticator's ctime/cusec (no subkey, no sequence number: RFC 4430 §7). */
 export function layoutApRep(sessionKey: EncryptionKey, ctime: number, cusec: number): ApRepLayout {
@@ -361,8 +364,8 @@ export function layoutApRep(sessionKey: EncryptionKey, ctime: number, cusec: num
   writeEncApRepPart(w, { ctime, cusec });
   const plainEnd = w.length;
   const n = encryptedLength(sessionKey.keytype, plainEnd);
-  if (cipherRoom.length < n) cipherRoom = new Uint8Array(n);
-  writeApRep(w, { encPart: { etype: sessionKey.keytype, cipher: cipherRoom.subarray(0, n) } });
+  if (cipherRoom.length !== n) cipherRoom = new Uint8Array(n);
+  writeApRep(w, { encPart: { etype: sessionKey.keytype, cipher: cipherRoom } });
   return { der: w.view(plainEnd), cipherAt: w.length - plainEnd - n, plaintext: w.view(0, plainEnd) };
 }
 

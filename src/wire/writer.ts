@@ -59,7 +59,9 @@ export class WireWriter {
 
   zeros(n: number): this {
     this.#ensure(n);
-    this.#buf.fill(0, this.pos, this.pos + n);
+    // Padding is 0..3 octets: a loop beats calling fill for that few.
+    if (n < 8) for (let i = 0; i < n; i++) this.#buf[this.pos + i] = 0;
+    else this.#buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
     return this;
   }

@@ -54,8 +54,13 @@ function digits(v: number, at: number, n: number): void {
 export class DerWriter {
   #buf: Uint8Array;
   #pos = 0;
-  /** Content start offsets of the open elements. */
-  #open: number[] = [];
+  /**
+   * Content start offsets of the open elements, the innermost at `#depth - 1`. A depth counter
+   * rather than push/pop on an array that reset() empties: emptying drops its storage, and every
+   * message would allocate it again.
+   */
+  readonly #open: number[] = [];
+  #depth = 0;
 
   constructor(initialSize = 1024) {
     this.#buf = new Uint8Array(initialSize);
@@ -63,7 +68,7 @@ export class DerWriter {
 
   reset(): this {
     this.#pos = 0;
-    this.#open.length = 0;
+    this.#depth = 0;
     return this;
   }
 
@@ -73,7 +78,7 @@ export class DerWriter {
 
   /** A copy of everything written (all elements must be closed). */
   finish(): Uint8Array {
-    if (this.#open.length !== 0) throw encodeError("DER", `${this.#open.length} element(s) left open`);
+    if (this.#depth !== 0) throw encodeError("DER", `${this.#depth} element(s) left open`);
     return this.#buf.slice(0, this.#pos);
   }
 
@@ -105,13 +110,13 @@ export class DerWriter {
     this.#buf[this.#pos] = tag;
     this.#buf[this.#pos + 1] = 0;
     this.#pos += 2;
-    this.#open.push(this.#pos);
+    this.#open[this.#depth++] = this.#pos;
   }
 
   /** Close the innermost open element, writing its minimal length. */
   end(): void {
-    const start = this.#open.pop();
-    if (start === undefined) throw encodeError("DER", "end() without begin()");
+    if (this.#depth === 0) throw encodeError("DER", "end() without begin()");
+    const start = this.#open[--this.#depth] as number;
     const len = this.#pos - start;
     if (len < 0x80) {
       this.#buf[start - 1] = len;
