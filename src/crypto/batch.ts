@@ -3,7 +3,7 @@
 // the seam the engine and the worker pool use: buffers cross once per batch, never per
 // message. Results are byte-identical to the single-call API (same WASM functions).
 
-import { cksumtype as lookupCksumtype } from "./enctypes.ts";
+import { type Cksumtype, type Enctype, cksumtype as lookupCksumtype } from "./enctypes.ts";
 import { CryptoError, IntegrityError } from "./errors.ts";
 import { type AesSha1PrfVariant, requireEnctype, requireKey } from "./kerberos.ts";
 import { defaultSlotCache, type SlotCache } from "./key-slots.ts";
@@ -45,6 +45,8 @@ export class CryptoBatch {
   #ran = false;
   readonly #generation: number;
   readonly #pinned: number[] = [];
+  /** [start, end) of each workspace, flattened; made by the first one. */
+  #workspaces: number[] | undefined;
 
   constructor(slots: SlotCache = defaultSlotCache(), rand: RandomPool = defaultRandomPool()) {
     this.#core = getCore();
@@ -71,14 +73,50 @@ export class CryptoBatch {
     const e = requireEnctype(etype);
     requireKey(e, key);
     const outLen = this.#core.exports.encryptedLength(etype, plaintext.length);
-    let conf: number;
-    if (confounder !== undefined) {
-      if (confounder.length !== e.confounderLength) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `${e.name} confounders are ${e.confounderLength} bytes`);
-      conf = this.#place(confounder, 0);
-    } else {
-      conf = this.#rand.take(e.confounderLength);
-    }
+    const conf = this.#confounder(e, confounder);
     return this.#add(OP_ENCRYPT, this.#slots.slot(etype, key, usage), plaintext, outLen, conf, 0);
+  }
+
+  /**
+   * Copies `data` into the batch I/O area as a workspace that later operations of this batch
+   * write into (encryptInto, checksumInto) and read from, in queue order: one WASM call can
+   * then seal a message whose checksum covers ciphertexts the same call makes (a KINK REPLY,
+   * RFC 4430 §5.1). Returns its offset; `view` reads it back after run().
+   */
+  workspace(data: Uint8Array): number {
+    this.#checkCurrent();
+    const off = this.#place(data, 0);
+    this.#workspaces ??= [];
+    this.#workspaces.push(off, off + data.length);
+    return off;
+  }
+
+  /** encrypt whose ciphertext goes to offset `dst` of a workspace rather than to an output area of its own. */
+  encryptInto(etype: number, key: Uint8Array, usage: number, plaintext: Uint8Array, dst: number, confounder?: Uint8Array): number {
+    const e = requireEnctype(etype);
+    requireKey(e, key);
+    this.#checkCurrent();
+    this.#inWorkspace(dst, this.#core.exports.encryptedLength(etype, plaintext.length));
+    const conf = this.#confounder(e, confounder);
+    const inOff = this.#place(plaintext, 0);
+    return this.#describe(OP_ENCRYPT, this.#slots.slot(etype, key, usage), inOff, plaintext.length, dst, conf, 0);
+  }
+
+  /** checksum of the `len` workspace octets at `src`, the MAC written at `dst` of a workspace. */
+  checksumInto(cksumType: number, key: Uint8Array, usage: number, src: number, len: number, dst: number): number {
+    const ct = this.#cksumtype(cksumType, key);
+    this.#checkCurrent();
+    this.#inWorkspace(src, len);
+    this.#inWorkspace(dst, ct.length);
+    return this.#describe(OP_CHECKSUM, this.#slots.slot(ct.etype, key, usage), src, len, dst, 0, 0);
+  }
+
+  /** `len` octets at `off` of a workspace, as a view into WASM memory valid until the next batch or call. */
+  view(off: number, len: number): Uint8Array {
+    if (this.#generation !== this.#core.batchGeneration)
+      throw new CryptoError("CRYPTO_BAD_ARGUMENT", "results of this CryptoBatch were overwritten by a newer batch");
+    this.#inWorkspace(off, len);
+    return this.#core.bytes().subarray(off, off + len);
   }
 
   decrypt(etype: number, key: Uint8Array, usage: number, ciphertext: Uint8Array): number {
@@ -88,12 +126,12 @@ export class CryptoBatch {
   }
 
   checksum(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array): number {
-    const etype = this.#cksumEtype(cksumType, key);
+    const { etype } = this.#cksumtype(cksumType, key);
     return this.#add(OP_CHECKSUM, this.#slots.slot(etype, key, usage), data, 64, 0, 0);
   }
 
   verify(cksumType: number, key: Uint8Array, usage: number, data: Uint8Array, mac: Uint8Array): number {
-    const etype = this.#cksumEtype(cksumType, key);
+    const { etype } = this.#cksumtype(cksumType, key);
     const macOff = this.#place(mac, 0);
     return this.#add(OP_VERIFY, this.#slots.slot(etype, key, usage), data, 0, macOff, mac.length);
   }
@@ -189,11 +227,11 @@ export class CryptoBatch {
       throw new CryptoError("CRYPTO_BAD_ARGUMENT", "this CryptoBatch was superseded by a newer one before it ran");
   }
 
-  #cksumEtype(cksumType: number, key: Uint8Array): number {
+  #cksumtype(cksumType: number, key: Uint8Array): Cksumtype {
     const ct = lookupCksumtype(cksumType);
     if (ct === undefined) throw new CryptoError("CRYPTO_UNKNOWN_CKSUMTYPE", `unknown or unsupported checksum type ${cksumType}`);
     requireKey(requireEnctype(ct.etype), key);
-    return ct.etype;
+    return ct;
   }
 
   #desc(i: number): number {
@@ -211,23 +249,43 @@ export class CryptoBatch {
     return off;
   }
 
+  /** Offset of the confounder: the one given (known answers), else fresh random octets. */
+  #confounder(e: Enctype, given: Uint8Array | undefined): number {
+    if (given === undefined) return this.#rand.take(e.confounderLength);
+    if (given.length !== e.confounderLength) throw new CryptoError("CRYPTO_BAD_ARGUMENT", `${e.name} confounders are ${e.confounderLength} bytes`);
+    return this.#place(given, 0);
+  }
+
+  /** Throws unless [off, off + len) lies inside one workspace of this batch. */
+  #inWorkspace(off: number, len: number): void {
+    const w = this.#workspaces;
+    if (w !== undefined && len >= 0) for (let i = 0; i < w.length; i += 2) if (off >= (w[i] as number) && off + len <= (w[i + 1] as number)) return;
+    throw new CryptoError("CRYPTO_BAD_ARGUMENT", `octets ${off}..${off + len} are not inside a workspace of this batch`);
+  }
+
   /** `gap` free octets are laid out in front of the input (and counted in its length). */
   #add(op: number, slot: number, input: Uint8Array, outLen: number, aux: number, auxVal: number, gap = 0): number {
     this.#checkCurrent();
     if (!this.fits(gap + input.length, outLen)) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
-    this.#slots.pin(slot);
-    this.#pinned.push(slot);
     const inOff = this.#place(input, outLen, gap);
     const outOff = this.#cursor;
     // Room for the output plus the confounder-stripping slack the decrypt path uses.
     this.#cursor += (outLen + 79) & ~15;
+    return this.#describe(op, slot, inOff, gap + input.length, outOff, aux, auxVal);
+  }
+
+  /** Pins the slot (until run) and writes the next descriptor. */
+  #describe(op: number, slot: number, inOff: number, inLen: number, outOff: number, aux: number, auxVal: number): number {
+    if (this.#count >= this.#core.descMax) throw new CryptoError("CRYPTO_CAPACITY", "batch is full: run it and start another");
+    this.#slots.pin(slot);
+    this.#pinned.push(slot);
     const i = this.#count++;
     const w = (this.#core.desc >> 2) + i * this.#descWords;
     const d = this.#core.i32();
     d[w + D_OP] = op;
     d[w + D_SLOT] = slot;
     d[w + D_IN] = inOff;
-    d[w + D_INLEN] = gap + input.length;
+    d[w + D_INLEN] = inLen;
     d[w + D_OUT] = outOff;
     d[w + D_RESULT] = 0;
     d[w + D_AUX] = aux;

@@ -81,6 +81,12 @@ export function encrypt(etype: number, key: Uint8Array, usage: number, plaintext
   return out;
 }
 
+/** Octets `encrypt` makes of a plaintext of `plaintextLength`: confounder, plaintext (DES3: padded to 8) and integrity tag. */
+export function encryptedLength(etype: number, plaintextLength: number): number {
+  requireEnctype(etype);
+  return getCore().exports.encryptedLength(etype, plaintextLength);
+}
+
 /** Kerberos decrypt: verifies integrity (constant time) and returns the plaintext; IntegrityError (KRB_AP_ERR_BAD_INTEGRITY) on failure. */
 export function decrypt(etype: number, key: Uint8Array, usage: number, ciphertext: Uint8Array): Uint8Array {
   const e = requireEnctype(etype);

@@ -2,14 +2,14 @@
 // keys, payloads and time. The engine decides what to send; this file knows the payload order
 // each message type uses and how protected errors are framed [RFC 4430 §3.5, §9].
 
-import { buildApRep, buildKrbError } from "../krb/ap.ts";
+import { buildKrbError, layoutApRep } from "../krb/ap.ts";
 import type { EncryptionKey } from "../krb/messages/types.ts";
 import type { Principal } from "../krb/principal.ts";
 import { DOI_IPSEC, type KinkErrorCode, MessageType, PayloadType, QM_VERSION_BYTE } from "../wire/constants.ts";
 import type { DecodedKink, SessionKey } from "../wire/decode.ts";
 import type { IsakmpPayload, NotifyPayload } from "../wire/isakmp/index.ts";
 import { encodeKinkMessage, type InnerPayload, type KinkPayload } from "../wire/kink-message.ts";
-import { sessionKeySealer } from "../wire/seal.ts";
+import { sessionKeyBatchSealer, sessionKeySealer } from "../wire/seal.ts";
 
 export const sessionOf = (k: EncryptionKey): SessionKey => ({ etype: k.keytype, key: k.keyvalue });
 
@@ -50,7 +50,12 @@ export function encodeCommand(
   return encodeKinkMessage({ type, xid, payloads }, sessionKeySealer(session));
 }
 
-/** A protected REPLY: KINK_AP_REP echoing the authenticator, the rest in KINK_ENCRYPT, and the Cksum [RFC 4430 §6.1]. */
+/**
+ * A protected REPLY: KINK_AP_REP echoing the authenticator, the rest in KINK_ENCRYPT, and the
+ * Cksum [RFC 4430 §6.1]. The message is laid out first and its three session-key operations
+ * (AP-REP enc-part, KINK_ENCRYPT, Cksum over both) run as one WASM batch, so the results of an
+ * earlier CryptoBatch must have been read already.
+ */
 export function encodeReply(
   xid: number,
   epoch: number,
@@ -59,10 +64,10 @@ export function encodeReply(
   inner: readonly InnerPayload[],
   ackReq = false,
 ): Uint8Array {
-  const apRep = buildApRep(sessionKey, authenticator.ctime, authenticator.cusec);
-  const payloads: KinkPayload[] = [{ type: PayloadType.AP_REP, epoch, apRep }];
-  if (inner.length > 0) payloads.push({ type: PayloadType.ENCRYPT, inner });
-  return encodeKinkMessage({ type: MessageType.REPLY, xid, ackReq, payloads }, sessionKeySealer(sessionOf(sessionKey)));
+  const apRep = layoutApRep(sessionKey, authenticator.ctime, authenticator.cusec);
+  const apRepPayload: KinkPayload = { type: PayloadType.AP_REP, epoch, apRep: apRep.der };
+  const payloads = inner.length > 0 ? [apRepPayload, { type: PayloadType.ENCRYPT, inner } as const] : [apRepPayload];
+  return encodeKinkMessage({ type: MessageType.REPLY, xid, ackReq, payloads }, sessionKeyBatchSealer(sessionOf(sessionKey), apRep));
 }
 
 /** A REPLY without a usable key: a lone KINK_ERROR, unauthenticated [RFC 4430 §4.2.8, §9]. */

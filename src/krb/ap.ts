@@ -4,8 +4,10 @@
 // build/read KRB-ERROR. Pure functions of bytes, keys and time: no I/O, no clock.
 
 import { CryptoBatch } from "../crypto/batch.ts";
-import { decrypt, encrypt } from "../crypto/kerberos.ts";
+import { decrypt, encrypt, encryptedLength } from "../crypto/kerberos.ts";
+import { DerWriter } from "./der/writer.ts";
 import { KrbError, KrbErrorCode } from "./errors.ts";
+import { writeApRep, writeEncApRepPart } from "./messages/ap.ts";
 import {
   decodeApRep,
   decodeApReq,
@@ -13,10 +15,8 @@ import {
   decodeEncApRepPart,
   decodeEncTicketPart,
   decodeKrbError,
-  encodeApRep,
   encodeApReq,
   encodeAuthenticator,
-  encodeEncApRepPart,
   encodeKrbError,
   withoutBlockPadding,
 } from "./messages/index.ts";
@@ -335,10 +335,46 @@ function asKrbError(e: unknown): KrbError {
   return new KrbError(KrbErrorCode.KRB_ERR_GENERIC, (e as Error).message ?? String(e));
 }
 
+/**
+ * An AP-REP laid out before its encryption: the DER with the enc-part's cipher as zeroed room
+ * of its final length (the DER lengths depend on that length, never on the octets), and the
+ * EncAPRepPart that Kerberos encrypt with the session key and key usage 12 turns into that
+ * cipher [RFC 4120 §5.5.2]. A KINK REPLY seals it in the same WASM batch as KINK_ENCRYPT and
+ * the Cksum (wire/seal.ts). Both arrays are views into one writer, valid until the next
+ * layoutApRep or buildApRep.
+ */
+export interface ApRepLayout {
+  readonly der: Uint8Array;
+  /** Where the cipher starts in `der`: it is the last field of the last field, so it ends the DER. */
+  readonly cipherAt: number;
+  /** The DER EncAPRepPart to encrypt. */
+  readonly plaintext: Uint8Array;
+}
+
+const apRepWriter = new DerWriter(256);
+/**
+ * Zeros standing in for the cipher while the AP-REP is laid out; never written. Its length
+ * follows the EncAPRepPart's, which changes only with the octets cusec takes.
+ */
+let cipherRoom = new Uint8Array(0);
+
+/** Lays out the AP-REP echoing the authenticator's ctime/cusec (no subkey, no sequence number: RFC 4430 §7). */
+export function layoutApRep(sessionKey: EncryptionKey, ctime: number, cusec: number): ApRepLayout {
+  const w = apRepWriter.reset();
+  writeEncApRepPart(w, { ctime, cusec });
+  const plainEnd = w.length;
+  const n = encryptedLength(sessionKey.keytype, plainEnd);
+  if (cipherRoom.length !== n) cipherRoom = new Uint8Array(n);
+  writeApRep(w, { encPart: { etype: sessionKey.keytype, cipher: cipherRoom } });
+  return { der: w.view(plainEnd), cipherAt: w.length - plainEnd - n, plaintext: w.view(0, plainEnd) };
+}
+
 /** AP-REP echoing the authenticator's ctime/cusec, encrypted in the session key (usage 12). */
 export function buildApRep(sessionKey: EncryptionKey, ctime: number, cusec: number): Uint8Array {
-  const cipher = encrypt(sessionKey.keytype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, encodeEncApRepPart({ ctime, cusec }));
-  return encodeApRep({ encPart: { etype: sessionKey.keytype, cipher } });
+  const layout = layoutApRep(sessionKey, ctime, cusec);
+  const der = layout.der.slice();
+  der.set(encrypt(sessionKey.keytype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, layout.plaintext), layout.cipherAt);
+  return der;
 }
 
 /**

@@ -1,7 +1,8 @@
 // KINK messages as plain objects, and their encoder [RFC 4430 §4, §4.2, §5.1]. The encoder
 // writes the header, the payload chain with 4-octet alignment, KINK_ENCRYPT (the inner chain
 // sealed with key usage 39 before anything is checksummed) and the Cksum (usage 40) exactly as
-// §4.2.7 and §5.1 order them. Crypto comes in through a KinkSealer, so this file stays pure.
+// §4.2.7 and §5.1 order them. Crypto comes in through a KinkSealer (one call per operation) or
+// a KinkLayoutSealer (the laid-out message sealed at once), so this file stays pure.
 
 import { ACKREQ_FLAG, DOI_IPSEC, KINK_VERSION_BYTE, type MessageType, messageTypeName, PayloadType, payloadTypeName } from "./constants.ts";
 import { DROP, KinkError } from "./errors.ts";
@@ -85,17 +86,62 @@ export interface KinkSealer {
   checksum(data: Uint8Array): Uint8Array;
 }
 
+/**
+ * A sealer that works on the whole laid-out message: the encoder writes KINK_ENCRYPT's
+ * ciphertext and the Cksum as zeroed room of their final lengths and calls `seal` once, so
+ * every octet the Cksum covers is in place before any crypto runs [RFC 4430 §5.1] and all of
+ * it (with an AP-REP's enc-part) can run in one pass.
+ */
+export interface KinkLayoutSealer {
+  /** Octets of KINK_ENCRYPT's ciphertext for a plaintext of `n` octets (key usage 39). */
+  ciphertextLength(n: number): number;
+  /** Octets of the Cksum (key usage 40). */
+  readonly checksumLength: number;
+  /** Fills the room in `layout.message` in place. */
+  seal(layout: KinkLayout): void;
+}
+
+/** Where the sealed parts of a laid-out message go; valid during `seal` only. */
+export interface KinkLayout {
+  /**
+   * The message through the Cksum room, Length counting the octets before the Cksum and
+   * CksumLen 0: the octets the Cksum covers [RFC 4430 §5.1].
+   */
+  readonly message: Uint8Array;
+  /** Where the Cksum goes; the octets before it are what it covers. */
+  readonly cksumAt: number;
+  /** Where the KINK_AP_REP payload's AP-REP starts (after its epoch); -1 without one. */
+  readonly apRepAt: number;
+  /** KINK_ENCRYPT's plaintext; undefined without KINK_ENCRYPT. */
+  readonly plaintext: Uint8Array | undefined;
+  /** Where KINK_ENCRYPT's ciphertext goes; -1 without one. */
+  readonly cipherAt: number;
+}
+
 const utf8 = new TextEncoder();
 const outer = new WireWriter(2048);
 const plain = new WireWriter(1024);
+/** The layout of the message being encoded (encoding is not reentrant: the writers are shared too). */
+const layout: { -readonly [K in keyof KinkLayout]: KinkLayout[K] } = {
+  message: new Uint8Array(0),
+  cksumAt: -1,
+  apRepAt: -1,
+  plaintext: undefined,
+  cipherAt: -1,
+};
 
-function writePayloadBody(w: WireWriter, p: KinkPayload, sealer: KinkSealer | undefined, origin: number): void {
+const seals = (s: KinkSealer | KinkLayoutSealer): s is KinkLayoutSealer => "seal" in s;
+const isApPayload = (p: KinkPayload): boolean => p.type === PayloadType.AP_REQ || p.type === PayloadType.AP_REP;
+
+function writePayloadBody(w: WireWriter, p: KinkPayload, sealer: KinkSealer | KinkLayoutSealer | undefined, origin: number): void {
   switch (p.type) {
     case PayloadType.AP_REQ:
       w.u32(p.epoch).bytes(p.apReq);
       return;
     case PayloadType.AP_REP:
-      w.u32(p.epoch).bytes(p.apRep);
+      w.u32(p.epoch);
+      layout.apRepAt = w.pos;
+      w.bytes(p.apRep);
       return;
     case PayloadType.KRB_ERROR:
       w.bytes(p.krbError);
@@ -124,7 +170,14 @@ function writePayloadBody(w: WireWriter, p: KinkPayload, sealer: KinkSealer | un
         .u8(0)
         .u16(0);
       writeChain(plain, p.inner, sealer, false);
-      w.bytes(sealer.encrypt(plain.view()));
+      const plaintext = plain.view();
+      if (!seals(sealer)) {
+        w.bytes(sealer.encrypt(plaintext));
+        return;
+      }
+      layout.plaintext = plaintext;
+      layout.cipherAt = w.pos;
+      w.zeros(sealer.ciphertextLength(plaintext.length));
       return;
     }
     case PayloadType.ERROR:
@@ -134,7 +187,7 @@ function writePayloadBody(w: WireWriter, p: KinkPayload, sealer: KinkSealer | un
 }
 
 /** Writes a payload chain; `padLast` pads the final payload to 4 octets too (outer chain). */
-function writeChain(w: WireWriter, payloads: readonly KinkPayload[], sealer: KinkSealer | undefined, padLast: boolean): void {
+function writeChain(w: WireWriter, payloads: readonly KinkPayload[], sealer: KinkSealer | KinkLayoutSealer | undefined, padLast: boolean): void {
   const origin = w.pos & ~3;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i]!;
@@ -151,10 +204,13 @@ function writeChain(w: WireWriter, payloads: readonly KinkPayload[], sealer: Kin
  * Encodes a message. A message with KINK_AP_REQ or KINK_AP_REP gets the Cksum and needs a
  * sealer; one without must not have KINK_ENCRYPT [RFC 4430 §4, §6].
  */
-export function encodeKinkMessage(msg: KinkMessage, sealer?: KinkSealer): Uint8Array {
-  const keyed = msg.payloads.some((p) => p.type === PayloadType.AP_REQ || p.type === PayloadType.AP_REP);
+export function encodeKinkMessage(msg: KinkMessage, sealer?: KinkSealer | KinkLayoutSealer): Uint8Array {
+  const keyed = msg.payloads.some(isApPayload);
   if (keyed && sealer === undefined)
     throw new KinkError("unencodable", DROP, "Cksum", 0, "a message with KINK_AP_REQ/KINK_AP_REP carries a Cksum and needs the session key (RFC 4430 §4)");
+  layout.apRepAt = -1;
+  layout.plaintext = undefined;
+  layout.cipherAt = -1;
   const w = outer.reset();
   w.u8(msg.type)
     .u8(KINK_VERSION_BYTE)
@@ -175,11 +231,22 @@ export function encodeKinkMessage(msg: KinkMessage, sealer?: KinkSealer): Uint8A
   // the Cksum and set both fields to their final values.
   checkLength(bodyLength);
   w.patchU16(2, bodyLength);
-  const cksum = sealer!.checksum(w.view(0, bodyLength));
-  w.bytes(cksum);
-  checkLength(w.pos);
+  let cksumLength: number;
+  if (seals(sealer!)) {
+    cksumLength = sealer.checksumLength;
+    w.zeros(cksumLength);
+    checkLength(w.pos);
+    layout.message = w.view();
+    layout.cksumAt = bodyLength;
+    sealer.seal(layout);
+  } else {
+    const cksum = sealer!.checksum(w.view(0, bodyLength));
+    cksumLength = cksum.length;
+    w.bytes(cksum);
+    checkLength(w.pos);
+  }
   w.patchU16(2, w.pos);
-  w.patchU16(14, cksum.length);
+  w.patchU16(14, cksumLength);
   return w.toBytes();
 }
 

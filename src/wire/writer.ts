@@ -2,6 +2,7 @@
 // a header, write the body, patch the length in. Used for the KINK header (Length, CksumLen),
 // KINK payload headers and every ISAKMP payload length. One writer is reused per encode.
 
+import { copyOut } from "../crypto/wasm.ts";
 import { DROP, KinkError } from "./errors.ts";
 
 export class WireWriter {
@@ -58,7 +59,9 @@ export class WireWriter {
 
   zeros(n: number): this {
     this.#ensure(n);
-    this.#buf.fill(0, this.pos, this.pos + n);
+    // Padding is 0..3 octets: a loop beats calling fill for that few.
+    if (n < 8) for (let i = 0; i < n; i++) this.#buf[this.pos + i] = 0;
+    else this.#buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
     return this;
   }
@@ -94,9 +97,13 @@ export class WireWriter {
     return len;
   }
 
-  /** The octets written so far as a new array (the writer's buffer is reused). */
+  /**
+   * The octets written so far as a new array (the writer's buffer is reused). Like crypto
+   * results it is a view into a shared slab (copyOut): a fresh ArrayBuffer per message costs
+   * more than encoding it. Use the view, never its whole `.buffer`.
+   */
   toBytes(from = 0, to = this.pos): Uint8Array {
-    return this.#buf.slice(from, to);
+    return copyOut(this.#buf, from, to - from);
   }
 
   /** A view of written octets; valid until the next write or reset. */

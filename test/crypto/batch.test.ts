@@ -107,6 +107,69 @@ test("a batch runs once, a newer batch supersedes an older one, and a full batch
   assert.is(c.run(), n); // all-zero ciphertexts fail integrity, each one
 });
 
+test("a workspace sealed in place (two encryptions, then a checksum over both) equals the single calls, every enctype", () => {
+  for (const e of ENCTYPES) {
+    for (let n = 0; n < 4; n++) {
+      const key = rng.bytes(e.keyLength);
+      const p1 = rng.bytes(rng.int(60));
+      const p2 = rng.bytes(rng.int(400));
+      const c1 = encrypt(e.etype, key, 12, p1, { confounder: rng.bytes(e.confounderLength) });
+      const c2 = encrypt(e.etype, key, 39, p2, { confounder: rng.bytes(e.confounderLength) });
+      const conf1 = rng.bytes(e.confounderLength);
+      const conf2 = rng.bytes(e.confounderLength);
+      const ct1 = encrypt(e.etype, key, 12, p1, { confounder: conf1 });
+      const ct2 = encrypt(e.etype, key, 39, p2, { confounder: conf2 });
+      // head | room for ct1 | middle | room for ct2 | room for the MAC over everything before it
+      const head = 1 + rng.int(40);
+      const mid = rng.int(9);
+      const macAt = head + c1.length + mid + c2.length;
+      const macLen = makeChecksum(e.cksumType, key, 40, p1).length;
+      const template = rng.bytes(macAt + macLen);
+      template.fill(0, head, head + c1.length);
+      template.fill(0, head + c1.length + mid, macAt);
+      const expect = template.slice();
+      expect.set(ct1, head);
+      expect.set(ct2, head + c1.length + mid);
+      expect.set(makeChecksum(e.cksumType, key, 40, expect.subarray(0, macAt)), macAt);
+
+      const b = new CryptoBatch();
+      const at = b.workspace(template);
+      const i1 = b.encryptInto(e.etype, key, 12, p1, at + head, conf1);
+      const i2 = b.encryptInto(e.etype, key, 39, p2, at + head + c1.length + mid, conf2);
+      const i3 = b.checksumInto(e.cksumType, key, 40, at, macAt, at + macAt);
+      assert.is(b.run(), 0);
+      assert.equal(buf(b.view(at, template.length)), buf(expect), e.name);
+      assert.equal(buf(b.output(i1)), buf(ct1));
+      assert.equal(buf(b.output(i2)), buf(ct2));
+      assert.is(b.status(i3), macLen);
+    }
+  }
+});
+
+test("operations in place stay inside their batch's workspaces", () => {
+  const key = rng.bytes(16);
+  const b = new CryptoBatch();
+  const at = b.workspace(new Uint8Array(100));
+  const refused = (f: () => unknown) =>
+    assert.throws(f, (e: unknown) => e instanceof CryptoError && e.code === "CRYPTO_BAD_ARGUMENT" && /workspace/.test(e.message));
+  // 10 octets encrypt to 16 + 10 + 12 with aes128-cts-hmac-sha1-96.
+  b.encryptInto(17, key, 39, rng.bytes(10), at + 62);
+  refused(() => b.encryptInto(17, key, 39, rng.bytes(10), at + 63));
+  refused(() => b.encryptInto(17, key, 39, rng.bytes(10), at - 1));
+  refused(() => b.checksumInto(15, key, 40, at, 88, at + 89));
+  refused(() => b.checksumInto(15, key, 40, at, 101, at + 88));
+  refused(() => b.checksumInto(15, key, 40, at + 50, -1, at));
+  b.checksumInto(15, key, 40, at, 88, at + 88);
+  refused(() => b.view(at, 101));
+  assert.is(b.run(), 0);
+  assert.is(b.view(at, 100).length, 100);
+  new CryptoBatch();
+  assert.throws(
+    () => b.view(at, 100),
+    (e: unknown) => e instanceof CryptoError && /overwritten/.test(e.message),
+  );
+});
+
 test("slot cache: evicts under pressure, never a pinned slot, and release zeroes a key's slots", () => {
   const cache = new SlotCache({ capacity: 16 });
   const keys = Array.from({ length: 40 }, () => rng.bytes(16));

@@ -4,7 +4,8 @@
 // length below 128 fits the reserved octet (X.690 §8.1.3.4 short form); a longer one needs
 // 1 + n octets (§8.1.3.5 long form, minimal n per §10.1), so the contents are shifted right by
 // n. Only the innermost open element is ever closed, so outer start offsets stay valid.
-// The writer is reusable: `reset()` then write a message, `finish()` returns a copy.
+// The writer is reusable: `reset()` then write a message, `finish()` returns a copy (`view()`
+// lends the octets instead, to a caller that copies them elsewhere anyway).
 
 import { KrbError, KrbErrorCode } from "../errors.ts";
 import { Tag } from "./reader.ts";
@@ -17,11 +18,49 @@ export function encodeError(what: string, problem: string): KrbError {
   return new KrbError(KrbErrorCode.KRB_ERR_GENERIC, `cannot encode ${what}: ${problem}`);
 }
 
+/**
+ * "YYYYMMDDHHMMSSZ" of the second `timeSecs`: the times a process writes come in runs within
+ * one second (an AP-REP echoes the authenticator's ctime, KRB-ERROR carries now), so the
+ * calendar arithmetic runs once per second written, not once per time.
+ */
+let timeSecs = Number.NaN;
+const timeDigits = new Uint8Array(15);
+
+function setTimeDigits(secs: number): void {
+  const days = Math.floor(secs / 86400);
+  let rest = secs - days * 86400;
+  const [year, month, day] = civilFromDays(days);
+  const hour = Math.floor(rest / 3600);
+  rest -= hour * 3600;
+  const minute = Math.floor(rest / 60);
+  const second = rest - minute * 60;
+  digits(year, 0, 4);
+  digits(month, 4, 2);
+  digits(day, 6, 2);
+  digits(hour, 8, 2);
+  digits(minute, 10, 2);
+  digits(second, 12, 2);
+  timeDigits[14] = 0x5a; // 'Z'
+  timeSecs = secs;
+}
+
+function digits(v: number, at: number, n: number): void {
+  for (let i = at + n - 1; i >= at; i--) {
+    timeDigits[i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+}
+
 export class DerWriter {
   #buf: Uint8Array;
   #pos = 0;
-  /** Content start offsets of the open elements. */
-  #open: number[] = [];
+  /**
+   * Content start offsets of the open elements, the innermost at `#depth - 1`. A depth counter
+   * rather than push/pop on an array that reset() empties: emptying drops its storage, and every
+   * message would allocate it again.
+   */
+  readonly #open: number[] = [];
+  #depth = 0;
 
   constructor(initialSize = 1024) {
     this.#buf = new Uint8Array(initialSize);
@@ -29,7 +68,7 @@ export class DerWriter {
 
   reset(): this {
     this.#pos = 0;
-    this.#open.length = 0;
+    this.#depth = 0;
     return this;
   }
 
@@ -39,13 +78,18 @@ export class DerWriter {
 
   /** A copy of everything written (all elements must be closed). */
   finish(): Uint8Array {
-    if (this.#open.length !== 0) throw encodeError("DER", `${this.#open.length} element(s) left open`);
+    if (this.#depth !== 0) throw encodeError("DER", `${this.#depth} element(s) left open`);
     return this.#buf.slice(0, this.#pos);
   }
 
   /** A copy of the octets written since offset `from` (e.g. one sub-element, for reqBodyRaw). */
   copyFrom(from: number): Uint8Array {
     return this.#buf.slice(from, this.#pos);
+  }
+
+  /** The octets in [from, to) as a view, no copy: valid until the next write or reset. */
+  view(from: number, to: number = this.#pos): Uint8Array {
+    return this.#buf.subarray(from, to);
   }
 
   #reserve(n: number): void {
@@ -66,13 +110,13 @@ export class DerWriter {
     this.#buf[this.#pos] = tag;
     this.#buf[this.#pos + 1] = 0;
     this.#pos += 2;
-    this.#open.push(this.#pos);
+    this.#open[this.#depth++] = this.#pos;
   }
 
   /** Close the innermost open element, writing its minimal length. */
   end(): void {
-    const start = this.#open.pop();
-    if (start === undefined) throw encodeError("DER", "end() without begin()");
+    if (this.#depth === 0) throw encodeError("DER", "end() without begin()");
+    const start = this.#open[--this.#depth] as number;
     const len = this.#pos - start;
     if (len < 0x80) {
       this.#buf[start - 1] = len;
@@ -131,16 +175,13 @@ export class DerWriter {
   integer(v: number): void {
     if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) throw encodeError("INTEGER", `${v} is not an Int32 or UInt32`);
     // Octets needed: the smallest n with -2^(8n-1) <= v < 2^(8n-1).
-    let n = 1;
-    while (n < 5 && (v < -(2 ** (8 * n - 1)) || v >= 2 ** (8 * n - 1))) n++;
+    const n = v >= -0x80 && v < 0x80 ? 1 : v >= -0x8000 && v < 0x8000 ? 2 : v >= -0x800000 && v < 0x800000 ? 3 : v < 0x80000000 ? 4 : 5;
     this.#header(Tag.INTEGER, n);
     const buf = this.#buf;
-    // Two's complement in n octets; for n = 5 the value is non-negative and the first octet 0.
-    let u = v < 0 ? v + 2 ** (8 * n) : v;
-    for (let i = n - 1; i >= 0; i--) {
-      buf[this.#pos + i] = u % 256;
-      u = Math.floor(u / 256);
-    }
+    // The low n octets of the 32-bit two's complement; for n = 5 the value is non-negative and
+    // the first octet 0.
+    const u = v >>> 0;
+    for (let i = n - 1, shift = 0; i >= 0; i--, shift += 8) buf[this.#pos + i] = shift < 32 ? (u >>> shift) & 0xff : 0;
     this.#pos += n;
   }
 
@@ -177,29 +218,10 @@ export class DerWriter {
       throw encodeError("KerberosTime", `${ms} is outside years 0000..9999`);
     }
     const secs = Math.floor(ms / 1000);
-    const days = Math.floor(secs / 86400);
-    let rest = secs - days * 86400;
-    const [year, month, day] = civilFromDays(days);
-    const hour = Math.floor(rest / 3600);
-    rest -= hour * 3600;
-    const minute = Math.floor(rest / 60);
-    const second = rest - minute * 60;
+    if (secs !== timeSecs) setTimeDigits(secs);
     this.#header(Tag.GENERALIZED_TIME, 15);
-    this.#digits(year, 4);
-    this.#digits(month, 2);
-    this.#digits(day, 2);
-    this.#digits(hour, 2);
-    this.#digits(minute, 2);
-    this.#digits(second, 2);
-    this.#buf[this.#pos++] = 0x5a; // 'Z'
-  }
-
-  #digits(v: number, n: number): void {
-    for (let i = n - 1; i >= 0; i--) {
-      this.#buf[this.#pos + i] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
-    }
-    this.#pos += n;
+    this.#buf.set(timeDigits, this.#pos);
+    this.#pos += 15;
   }
 
   /** KerberosFlags (RFC 4120 §5.2.8): always exactly 32 bits, no unused bits. */
