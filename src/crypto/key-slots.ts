@@ -25,6 +25,8 @@ export interface SlotCacheOptions {
 export class SlotCache {
   readonly capacity: number;
   readonly #core: Core;
+  /** This cache's first slot in the core: local slot i is WASM slot #base + i. */
+  readonly #base: number;
   // What each slot was derived from is kept here as well as in its WASM header: a lookup then
   // reads these dense arrays (a few hundred KiB) instead of a header in 16 MiB of slots, where
   // nearly every read missed the caches and the TLB.
@@ -52,6 +54,7 @@ export class SlotCache {
     }
     this.#core = getCore();
     const cap = this.capacity;
+    this.#base = this.#core.reserveSlots(cap);
     this.#ident = new Int32Array(cap * IDENT);
     for (let s = 0; s < cap; s++) this.#ident[s * IDENT + 3] = -1;
     this.#keys = new Uint8Array(cap * MAX_KEY);
@@ -67,7 +70,7 @@ export class SlotCache {
     return this.#live;
   }
 
-  /** Slot for (etype, key, usage); derived on a miss. kind: KIND_USAGE or KIND_PRF. */
+  /** WASM slot for (etype, key, usage); derived on a miss. kind: KIND_USAGE or KIND_PRF. */
   slot(etype: number, key: Uint8Array, usage: number, kind: number = KIND_USAGE): number {
     const h = hashKey(etype, key, usage, kind);
     const table = this.#table;
@@ -79,7 +82,7 @@ export class SlotCache {
       if (this.#hashOf[s] === h && this.#matches(s, etype, key, usage, kind)) {
         this.#ref[s] = 1;
         this.hits++;
-        return s;
+        return this.#base + s;
       }
     }
     this.misses++;
@@ -88,10 +91,10 @@ export class SlotCache {
     const c = this.#core;
     const keyOff = c.keyIn;
     c.bytes().set(key, keyOff);
-    const st = c.exports.slotInit(slot, etype, keyOff, key.length, usage >>> 0, kind);
+    const st = c.exports.slotInit(this.#base + slot, etype, keyOff, key.length, usage >>> 0, kind);
     c.bytes().fill(0, keyOff, keyOff + key.length);
     if (st !== ST_OK) {
-      c.exports.slotClear(slot);
+      c.exports.slotClear(this.#base + slot);
       this.#free(slot);
       if (st === ST_BAD_KEY_LENGTH) throw new CryptoError("CRYPTO_BAD_KEY_LENGTH", `a ${key.length}-byte key does not fit enctype ${etype}`);
       throw new CryptoError("CRYPTO_UNKNOWN_ENCTYPE", `enctype ${etype} is not implemented`);
@@ -108,7 +111,7 @@ export class SlotCache {
     let i = h & mask;
     while (table[i] !== 0) i = (i + 1) & mask;
     table[i] = slot + 1;
-    return slot;
+    return this.#base + slot;
   }
 
   prfSlot(etype: number, key: Uint8Array): number {
@@ -117,12 +120,14 @@ export class SlotCache {
 
   /** Keeps a slot from eviction until unpin (a batch in flight, a live SA). */
   pin(slot: number): void {
-    this.#pins[slot] = (this.#pins[slot] ?? 0) + 1;
+    const local = slot - this.#base;
+    this.#pins[local] = (this.#pins[local] ?? 0) + 1;
   }
 
   unpin(slot: number): void {
-    const n = this.#pins[slot] ?? 0;
-    if (n > 0) this.#pins[slot] = n - 1;
+    const local = slot - this.#base;
+    const n = this.#pins[local] ?? 0;
+    if (n > 0) this.#pins[local] = n - 1;
   }
 
   /** Zeroes and drops every slot derived from `key` (the key's life is over). */
@@ -158,7 +163,7 @@ export class SlotCache {
   #forget(slot: number): void {
     this.#unindex(slot);
     this.#live--;
-    this.#core.exports.slotClear(slot);
+    this.#core.exports.slotClear(this.#base + slot);
     this.#free(slot);
   }
 
@@ -211,7 +216,7 @@ export class SlotCache {
   }
 
   #grow(n: number): void {
-    if (this.#core.growSlots(n) < n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
+    if (this.#core.growSlots(this.#base + n) < this.#base + n) throw new CryptoError("CRYPTO_CAPACITY", `cannot grow WASM memory to ${n} key slots`);
     this.#grown = n;
   }
 }

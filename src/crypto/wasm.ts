@@ -88,6 +88,11 @@ export interface Core {
    * (growth detaches them). Returns the capacity reached, or -1.
    */
   growSlots(n: number): number;
+  /**
+   * Reserves `n` key slots for one SlotCache and returns the first: each cache owns its range
+   * (it trusts what it last derived into a slot, so no two caches may share one).
+   */
+  reserveSlots(n: number): number;
   /** Start and size of the part of the I/O area that single calls use. */
   readonly io: number;
   readonly ioSize: number;
@@ -120,6 +125,7 @@ function instantiate(base64: string): Core {
   // where memory can grow: nothing in the module allocates, and slot growth goes through growSlots.
   let u8 = new Uint8Array(mem.buffer);
   let i32 = new Int32Array(mem.buffer);
+  let reserved = 0;
   return {
     exports,
     bytes() {
@@ -127,6 +133,11 @@ function instantiate(base64: string): Core {
     },
     i32() {
       return i32;
+    },
+    reserveSlots(n: number): number {
+      const base = reserved;
+      reserved += n;
+      return base;
     },
     growSlots(n: number): number {
       const got = exports.ensureSlotCapacity(n);

@@ -218,6 +218,20 @@ test("slot cache: under churn (evictions, releases, shared probe runs) every slo
   assert.ok(cache.evictions > 0);
 });
 
+test("slot caches on one core own disjoint slots: one's derivations never overwrite another's", () => {
+  const a = new SlotCache({ capacity: 16 });
+  const b = new SlotCache({ capacity: 16 });
+  const key = rng.bytes(32);
+  const slot = a.slot(18, key, 40);
+  for (let i = 0; i < 40; i++) assert.is.not(b.slot(18, rng.bytes(32), 40), slot);
+  // a still trusts its slot (a hit), and the slot still holds a's derivation.
+  const plaintext = rng.bytes(30);
+  const batch = new CryptoBatch(a);
+  const op = batch.encrypt(18, key, 40, plaintext);
+  batch.run();
+  assert.equal(buf(decrypt(18, key.slice(), 40, batch.output(op))), buf(plaintext));
+});
+
 test("verifyChecksum equals the batch verify on random data (constant-time path is the same)", () => {
   const key = rng.bytes(32);
   for (let i = 0; i < 20; i++) {
