@@ -132,9 +132,8 @@ export class SlotCache {
 
   /** Zeroes and drops every slot derived from `key` (the key's life is over). */
   release(key: Uint8Array): void {
-    for (let s = 0; s < this.#used; s++) {
-      if ((this.#ident[s * IDENT + 3] as number) >= 0 && this.#storedKeyEquals(s, key)) this.#forget(s);
-    }
+    // A free slot's length (-1) never equals a key's, so only live slots match.
+    for (let s = 0; s < this.#used; s++) if (this.#storedKeyEquals(s, key)) this.#forget(s);
   }
 
   /** Zeroes every slot. */

@@ -349,6 +349,8 @@ export interface ApRepLayout {
   readonly cipherAt: number;
   /** The DER EncAPRepPart to encrypt. */
   readonly plaintext: Uint8Array;
+  /** Key usage to encrypt it with. */
+  readonly usage: typeof KeyUsage.AP_REP_ENCPART;
 }
 
 const apRepWriter = new DerWriter(256);
@@ -366,14 +368,14 @@ export function layoutApRep(sessionKey: EncryptionKey, ctime: number, cusec: num
   const n = encryptedLength(sessionKey.keytype, plainEnd);
   if (cipherRoom.length !== n) cipherRoom = new Uint8Array(n);
   writeApRep(w, { encPart: { etype: sessionKey.keytype, cipher: cipherRoom } });
-  return { der: w.view(plainEnd), cipherAt: w.length - plainEnd - n, plaintext: w.view(0, plainEnd) };
+  return { der: w.view(plainEnd), cipherAt: w.length - plainEnd - n, plaintext: w.view(0, plainEnd), usage: KeyUsage.AP_REP_ENCPART };
 }
 
 /** AP-REP echoing the authenticator's ctime/cusec, encrypted in the session key (usage 12). */
 export function buildApRep(sessionKey: EncryptionKey, ctime: number, cusec: number): Uint8Array {
   const layout = layoutApRep(sessionKey, ctime, cusec);
   const der = layout.der.slice();
-  der.set(encrypt(sessionKey.keytype, sessionKey.keyvalue, KeyUsage.AP_REP_ENCPART, layout.plaintext), layout.cipherAt);
+  der.set(encrypt(sessionKey.keytype, sessionKey.keyvalue, layout.usage, layout.plaintext), layout.cipherAt);
   return der;
 }
 

@@ -12,9 +12,6 @@ import type { SessionKey } from "./decode.ts";
 import { DROP, KinkError } from "./errors.ts";
 import type { KinkLayout, KinkLayoutSealer, KinkSealer } from "./kink-message.ts";
 
-/** Kerberos key usage of an AP-REP's EncAPRepPart [RFC 4120 §7.5.1]. */
-const AP_REP_ENCPART = 12;
-
 export function sessionKeySealer(session: SessionKey): KinkSealer {
   return new SessionKeySealer(session);
 }
@@ -46,6 +43,8 @@ class SessionKeySealer implements KinkSealer {
 export interface ApRepToSeal {
   readonly plaintext: Uint8Array;
   readonly cipherAt: number;
+  /** Its Kerberos key usage (12, RFC 4120 §7.5.1): the Kerberos layer's constant, not the wire's. */
+  readonly usage: number;
 }
 
 /**
@@ -86,7 +85,7 @@ class SessionKeyBatchSealer implements KinkLayoutSealer {
     const at = b.workspace(l.message);
     if (this.#apRep !== undefined) {
       if (l.apRepAt < 0) throw new KinkError("unencodable", DROP, "KINK_AP_REP", 0, "an AP-REP to seal but no KINK_AP_REP payload");
-      b.encryptInto(this.#etype, this.#key, AP_REP_ENCPART, this.#apRep.plaintext, at + l.apRepAt + this.#apRep.cipherAt);
+      b.encryptInto(this.#etype, this.#key, this.#apRep.usage, this.#apRep.plaintext, at + l.apRepAt + this.#apRep.cipherAt);
     }
     if (l.plaintext !== undefined) b.encryptInto(this.#etype, this.#key, KINK_KEY_USAGE_ENCRYPT, l.plaintext, at + l.cipherAt);
     b.checksumInto(this.#cksumType, this.#key, KINK_KEY_USAGE_CKSUM, at, l.cksumAt, at + l.cksumAt);
